@@ -2,11 +2,17 @@
 package web
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"roster/internal/clock"
 	"roster/internal/config"
@@ -21,17 +27,197 @@ type Deps struct {
 	SecretKey []byte // at least 32 bytes; signs cookies
 }
 
+// maxBodySize caps request bodies. Forms and API calls are small; a route
+// that takes uploads (imports) can raise it for itself.
+const maxBodySize = "1M"
+
 // New builds the HTTP handler with every route.
 func New(d Deps) *echo.Echo {
+	if len(d.SecretKey) < 32 {
+		panic(fmt.Sprintf("web.New: SecretKey has %d bytes, want at least 32", len(d.SecretKey)))
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Clock == nil {
+		d.Clock = clock.Real{}
+	}
+
+	// An https public URL means browsers reach us over TLS (perhaps through
+	// a proxy): then cookies are Secure and HSTS is sent.
+	https := d.Config.PublicURL != nil && d.Config.SecureCookies()
+
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
-	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
-	e.GET("/readyz", func(c echo.Context) error {
-		if err := d.DB.PingContext(c.Request().Context()); err != nil {
-			return c.String(http.StatusServiceUnavailable, "database unreachable")
-		}
-		return c.String(http.StatusOK, "ok")
-	})
+	e.HTTPErrorHandler = newErrorHandler(d.Log)
+
+	e.Pre(dropBadRequestID)
+	// Order matters: the logger sits outside everything that can fail, so it
+	// sees the final status; errors are turned into responses inside gzip,
+	// so error pages are compressed and carry the secure headers.
+	e.Use(
+		middleware.RequestIDWithConfig(middleware.RequestIDConfig{
+			RequestIDHandler: func(c echo.Context, id string) { c.Set(requestIDKey, id) },
+		}),
+		logRequests(d.Log),
+		secureHeaders(https),
+		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}),
+		respondToErrors,
+		recoverPanics(d.Log),
+		middleware.BodyLimit(maxBodySize),
+		withFlashes(newFlashStore(d.SecretKey, https)),
+	)
+
+	routes(e, d)
 	return e
+}
+
+// requestIDKey is where the request id lives in the echo context.
+const requestIDKey = "roster.request_id"
+
+// requestID returns the id of the current request ("" outside the middleware).
+func requestID(c echo.Context) string {
+	id, _ := c.Get(requestIDKey).(string)
+	return id
+}
+
+// goodRequestID is what we accept from a proxy's X-Request-ID. Anything else
+// is replaced, because the id is echoed into logs, headers and pages.
+var goodRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+func dropBadRequestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header
+		if id := h.Get(echo.HeaderXRequestID); id != "" && !goodRequestID.MatchString(id) {
+			h.Del(echo.HeaderXRequestID)
+		}
+		return next(c)
+	}
+}
+
+// logRequests writes one structured line per request. It logs the path
+// without the query string, which may carry tokens or codes, and with secret
+// path parameters (an invitation token) blanked out.
+func logRequests(log *slog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			err := next(c)
+			if err != nil {
+				// Only reached if something outside respondToErrors failed.
+				c.Error(err)
+			}
+			req, res := c.Request(), c.Response()
+			level := slog.LevelInfo
+			if req.URL.Path == "/healthz" || req.URL.Path == "/readyz" {
+				level = slog.LevelDebug // probes every few seconds would drown the log
+			}
+			log.LogAttrs(req.Context(), level, "request",
+				slog.String("method", req.Method),
+				slog.String("path", loggedPath(c)),
+				slog.Int("status", res.Status),
+				slog.Int64("bytes", res.Size),
+				slog.Duration("duration", time.Since(start)),
+				slog.String("request_id", requestID(c)),
+			)
+			return nil
+		}
+	}
+}
+
+// secretParam matches route parameter names whose values must not be logged.
+var secretParam = regexp.MustCompile(`(?i)token|secret|code|key|password`)
+
+// loggedPath is the request path, rebuilt from the route with the values of
+// secret parameters replaced, so a link that is itself a credential does not
+// end up in the log.
+func loggedPath(c echo.Context) string {
+	names, values := c.ParamNames(), c.ParamValues()
+	redact := false
+	for _, n := range names {
+		redact = redact || secretParam.MatchString(n)
+	}
+	if !redact {
+		return c.Request().URL.Path
+	}
+	p := c.Path()
+	for i, n := range names {
+		v := "REDACTED"
+		if !secretParam.MatchString(n) && i < len(values) {
+			v = values[i]
+		}
+		p = strings.Replace(p, ":"+n, v, 1)
+	}
+	return p
+}
+
+// contentSecurityPolicy allows scripts, styles and images from Roster itself
+// only: no inline code, no framing, forms post back to Roster.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+
+// secureHeaders sets the browser protections on every response, before the
+// handler runs, so error pages get them too.
+func secureHeaders(hsts bool) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			h := c.Response().Header()
+			h.Set("Content-Security-Policy", contentSecurityPolicy)
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+			h.Set("X-Frame-Options", "DENY")
+			// Console pages show personal data: keep them out of shared and
+			// back-button caches. Static files override this.
+			h.Set("Cache-Control", "no-store")
+			if hsts {
+				// No includeSubDomains: Roster may live on a subdomain of a
+				// site whose other hosts are not ours to pin to https.
+				h.Set("Strict-Transport-Security", "max-age=31536000")
+			}
+			return next(c)
+		}
+	}
+}
+
+// respondToErrors hands a returned error to the central error handler right
+// here, inside gzip and the logger, and reports success outward.
+func respondToErrors(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := next(c); err != nil {
+			c.Error(err)
+		}
+		return nil
+	}
+}
+
+// errPanicked stands for a recovered panic that is already logged with its
+// stack, so the error handler answers 500 without logging it twice.
+var errPanicked = fmt.Errorf("handler panicked")
+
+// recoverPanics turns a panic into a 500 answer and one log line with the
+// stack. The stack goes to the log only, never to the client.
+func recoverPanics(log *slog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) (err error) {
+			defer func() {
+				r := recover()
+				if r == nil {
+					return
+				}
+				if r == http.ErrAbortHandler {
+					panic(r) // net/http's way to abort a response on purpose
+				}
+				log.ErrorContext(c.Request().Context(), "panic",
+					slog.String("request_id", requestID(c)),
+					slog.String("method", c.Request().Method),
+					slog.String("path", c.Request().URL.Path),
+					slog.String("panic", fmt.Sprint(r)),
+					slog.String("stack", string(debug.Stack())),
+				)
+				err = errPanicked
+			}()
+			return next(c)
+		}
+	}
 }

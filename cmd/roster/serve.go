@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"roster/internal/clock"
+	"roster/internal/database"
+	"roster/web"
+)
+
+func init() {
+	register(&command{name: "serve", summary: "Run the web server (the default command)", run: runServe})
+}
+
+func runServe(ctx context.Context, args []string) error {
+	fs := newFlags("serve", "Runs Roster's web server until SIGINT or SIGTERM, migrating the database first.\nWithout DATABASE_URL it runs a private PostgreSQL in ROSTER_DATA_DIR.")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, log, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	log.Info("starting Roster", "version", versionString())
+
+	// Bind first: a taken port fails at once, before any database work.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if cfg.PublicURL.Port() == "0" { // ROSTER_ADDR asked for any free port
+		cfg.PublicURL.Host = net.JoinHostPort(cfg.PublicURL.Hostname(), strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+	}
+
+	db, closeDB, err := openDatabase(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := database.Migrate(ctx, db); err != nil {
+		return err
+	}
+	key := cfg.SecretKey
+	if key == nil {
+		if key, err = database.SecretKey(ctx, db); err != nil {
+			return err
+		}
+	}
+
+	handler := web.New(web.Deps{DB: db, Config: cfg, Log: log, Clock: clock.Real{}, SecretKey: key})
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second, // slow clients must not pin connections
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+
+	// Background work lives as long as this context: cancelled at shutdown,
+	// after the last request has been answered.
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	waitWork := startWorkers(workCtx, db, log)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Printf("Roster is running at %s\n", cfg.PublicURL)
+
+	select {
+	case err := <-served:
+		stopWork()
+		waitWork()
+		return fmt.Errorf("web server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Warn("requests still running at the shutdown timeout were cut off", "err", err)
+		srv.Close()
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("web server", "err", err)
+	}
+	stopWork()
+	waitWork()
+	log.Info("stopped")
+	return nil // closeDB, deferred, stops PostgreSQL if we started it
+}
+
+// startWorkers starts the background jobs that run beside the web server
+// (none yet; mail delivery and cleanups will come here). Each must return
+// soon after ctx is cancelled; wait blocks until all have.
+func startWorkers(ctx context.Context, db *sqlx.DB, log *slog.Logger) (wait func()) {
+	var wg sync.WaitGroup
+	return wg.Wait
+}

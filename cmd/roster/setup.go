@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/jmoiron/sqlx"
+
+	"roster/internal/config"
+	"roster/internal/database"
+	"roster/internal/pgcluster"
+)
+
+// loadConfig reads the settings from the environment and installs the
+// logger they ask for as slog's default, for every command alike.
+func loadConfig() (config.Config, *slog.Logger, error) {
+	cfg, err := config.Load(os.Getenv)
+	if err != nil {
+		return cfg, nil, err
+	}
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(os.Stderr, opts)
+	}
+	log := slog.New(h)
+	slog.SetDefault(log)
+	return cfg, log, nil
+}
+
+// openDatabase connects to DATABASE_URL when set. Otherwise it runs (or
+// attaches to) the private cluster in the data directory and uses its
+// database "roster". closeFn closes the pool and stops the cluster if this
+// process started it.
+func openDatabase(ctx context.Context, cfg config.Config) (db *sqlx.DB, closeFn func(), err error) {
+	if cfg.DatabaseURL != "" {
+		db, err := database.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+		if err != nil {
+			return nil, nil, err
+		}
+		return db, func() { db.Close() }, nil
+	}
+
+	cluster, err := pgcluster.Start(ctx, pgcluster.Options{DataDir: cfg.DataDir, Fsync: true, Log: slog.Default()})
+	if err != nil {
+		return nil, nil, err
+	}
+	stop := func() {
+		if err := cluster.Stop(); err != nil {
+			slog.Error("stopping PostgreSQL", "err", err)
+		}
+	}
+	if err := cluster.CreateDatabase(ctx, "roster"); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	db, err = database.Open(ctx, cluster.URL("roster"), cfg.DBMaxConns)
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return db, func() { db.Close(); stop() }, nil
+}

@@ -1,0 +1,51 @@
+-- name: insert-user
+-- Creates the user unless one with the same email (in any case) exists; then
+-- nothing is inserted and no row comes back. Parallel creations of one email
+-- thus make exactly one user.
+INSERT INTO users (id, email, email_verified, external_id, given_name, family_name, name, locale,
+                   picture, phone_number, custom_attributes, metadata, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+ON CONFLICT ((lower(email))) DO NOTHING
+RETURNING *;
+
+-- name: get-user
+SELECT * FROM users WHERE id = $1;
+
+-- name: get-user-by-email
+SELECT * FROM users WHERE lower(email) = lower($1);
+
+-- name: get-user-by-external-id
+SELECT * FROM users WHERE external_id = $1;
+
+-- name: update-user
+UPDATE users
+SET email = $2, email_verified = $3, external_id = $4, given_name = $5, family_name = $6, name = $7,
+    locale = $8, picture = $9, phone_number = $10, custom_attributes = $11, metadata = $12, updated_at = $13
+WHERE id = $1
+RETURNING *;
+
+-- name: delete-user
+DELETE FROM users WHERE id = $1;
+
+-- name: list-users-forward
+SELECT * FROM users WHERE (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT $3;
+
+-- name: list-users-backward
+SELECT * FROM users WHERE (created_at, id) < ($1, $2) ORDER BY created_at DESC, id DESC LIMIT $3;
+
+-- name: count-users
+SELECT count(*) FROM (SELECT 1 FROM users LIMIT 10001) AS capped;
+
+-- name: search-users
+-- Substring search on email and name through the trigram indexes; $1 is the
+-- lowercased query with LIKE wildcards escaped. Ordered like the list.
+SELECT * FROM users
+WHERE (lower(email) LIKE '%' || $1 || '%' OR lower(name) LIKE '%' || $1 || '%')
+  AND (created_at, id) > ($2, $3)
+ORDER BY created_at, id
+LIMIT $4;
+
+-- name: list-identities
+SELECT id, user_id, provider_kind, connection_id, is_social, issuer, subject, email, email_verified,
+       last_login_at, created_at
+FROM identities WHERE user_id = $1 ORDER BY created_at, id;

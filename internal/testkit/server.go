@@ -1,0 +1,163 @@
+package testkit
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/labstack/echo/v4"
+
+	"roster/internal/clock"
+	"roster/internal/config"
+	"roster/web"
+)
+
+// Epoch is where every test server's fake clock starts: a fixed instant, so
+// times in pages and tokens are the same on every run.
+var Epoch = time.Date(2026, time.January, 15, 9, 0, 0, 0, time.UTC)
+
+// Server is the whole HTTP application (web.New) listening on a real
+// 127.0.0.1 port, against a fresh database, with a fake clock.
+type Server struct {
+	URL   string // "http://127.0.0.1:port", no trailing slash; also the PublicURL unless set with WithEnv
+	DB    *sqlx.DB
+	Clock *clock.Fake
+	Deps  web.Deps
+	Echo  *echo.Echo
+
+	logs *syncBuffer
+}
+
+// ServerOption changes how NewServer builds the server.
+type ServerOption func(*serverOptions)
+
+type serverOptions struct {
+	env    map[string]string
+	deps   []func(*web.Deps)
+	routes []func(*echo.Echo)
+}
+
+// WithEnv sets a setting as if it were an environment variable read by
+// config.Load (e.g. WithEnv("ROSTER_LOG_LEVEL", "debug")).
+func WithEnv(name, value string) ServerOption {
+	return func(o *serverOptions) { o.env[name] = value }
+}
+
+// WithDeps edits the dependencies before web.New sees them.
+func WithDeps(f func(*web.Deps)) ServerOption {
+	return func(o *serverOptions) { o.deps = append(o.deps, f) }
+}
+
+// WithRoutes adds routes (say, one that panics) before the server starts
+// serving, so adding them does not race with requests.
+func WithRoutes(f func(*echo.Echo)) ServerOption {
+	return func(o *serverOptions) { o.routes = append(o.routes, f) }
+}
+
+// NewServer starts the application for one test and stops it at cleanup.
+// Its log is kept in memory and printed only if the test fails; Logs returns
+// it for tests that check what was logged.
+func NewServer(t testing.TB, opts ...ServerOption) *Server {
+	t.Helper()
+	o := serverOptions{env: map[string]string{}}
+	for _, opt := range opts {
+		opt(&o)
+	}
+
+	// Listen first: the public URL must name the real port, because links,
+	// redirects and OIDC issuers are built from it.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("testkit: listen: %v", err)
+	}
+	addr := ln.Addr().String()
+	key := make([]byte, 32)
+	rand.Read(key)
+	env := map[string]string{
+		"ROSTER_ADDR":       addr,
+		"ROSTER_PUBLIC_URL": "http://" + addr,
+		"ROSTER_SECRET_KEY": hex.EncodeToString(key),
+		"ROSTER_DATA_DIR":   t.TempDir(),
+	}
+	for k, v := range o.env {
+		env[k] = v
+	}
+	cfg, err := config.Load(func(name string) string { return env[name] })
+	if err != nil {
+		ln.Close()
+		t.Fatalf("testkit: config: %v", err)
+	}
+
+	s := &Server{
+		// Not cfg.PublicURL: a test may set that to https://… to check
+		// production behaviour, and still reaches the server here.
+		URL:   "http://" + addr,
+		Clock: clock.NewFake(Epoch),
+		logs:  &syncBuffer{},
+	}
+	s.DB = NewDB(t)
+	s.Deps = web.Deps{
+		DB:        s.DB,
+		Config:    cfg,
+		Log:       slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: cfg.LogLevel})),
+		Clock:     s.Clock,
+		SecretKey: cfg.SecretKey,
+	}
+	for _, f := range o.deps {
+		f(&s.Deps)
+	}
+	s.Echo = web.New(s.Deps)
+	for _, f := range o.routes {
+		f(s.Echo)
+	}
+
+	srv := &http.Server{Handler: s.Echo, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	// Registered after NewDB's cleanups, so it runs first: no request is in
+	// flight when the database goes away.
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("testkit: shut down the server: %v", err)
+		}
+		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("testkit: serve: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("testkit: server log:\n%s", s.logs.String())
+		}
+	})
+	return s
+}
+
+// Logs returns everything the server logged so far.
+func (s *Server) Logs() string { return s.logs.String() }
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

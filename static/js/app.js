@@ -1,0 +1,47 @@
+// Roster console: small progressive enhancements. Every page works without
+// this file; it only adds confirmations and copy buttons. It is loaded with
+// `defer` from 'self' because the CSP forbids inline scripts.
+(function () {
+  "use strict";
+
+  // <form data-confirm="Remove this member?"> asks before it submits, so a
+  // destructive action needs a second, deliberate click.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement)) return;
+    var message = form.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+    }
+  });
+
+  // <button data-copy="text"> or <button data-copy="#id"> copies the text (or
+  // the value/text of the element with that id) and says so for a moment.
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element ? event.target.closest("[data-copy]") : null;
+    if (!button || !navigator.clipboard) return;
+    event.preventDefault();
+    var source = button.getAttribute("data-copy");
+    var text = source;
+    if (source.charAt(0) === "#") {
+      var el = document.getElementById(source.slice(1));
+      if (!el) return;
+      text = "value" in el ? el.value : el.textContent;
+    }
+    navigator.clipboard.writeText(text.trim()).then(function () {
+      var label = button.textContent;
+      button.textContent = "Copied";
+      button.setAttribute("data-copied", "");
+      window.setTimeout(function () {
+        button.textContent = label;
+        button.removeAttribute("data-copied");
+      }, 1500);
+    });
+  });
+
+  // Copy buttons are useless without the Clipboard API (plain http other
+  // than localhost), so they stay hidden until we know it is there.
+  if (navigator.clipboard) {
+    document.documentElement.classList.add("can-copy");
+  }
+})();

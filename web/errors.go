@@ -1,0 +1,174 @@
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"roster/internal/apperr"
+	"roster/views"
+	"roster/views/pages"
+)
+
+// APIError is the JSON body of every failed API (/api/, /oauth/) request.
+type APIError struct {
+	Code    int              `json:"code"` // the HTTP status
+	Message string           `json:"message"`
+	Details []APIErrorDetail `json:"details"` // never null
+}
+
+// APIErrorDetail classifies the error and lists bad fields.
+type APIErrorDetail struct {
+	ErrorCode       string                  `json:"error_code"`
+	FieldViolations []apperr.FieldViolation `json:"field_violations"` // never null
+}
+
+// statusOf is the one mapping from service error codes to HTTP statuses.
+var statusOf = map[apperr.Code]int{
+	apperr.ErrInvalid:            http.StatusBadRequest,
+	apperr.ErrNotFound:           http.StatusNotFound,
+	apperr.ErrConflict:           http.StatusConflict,
+	apperr.ErrForbidden:          http.StatusForbidden,
+	apperr.ErrUnauthenticated:    http.StatusUnauthorized,
+	apperr.ErrFailedPrecondition: http.StatusBadRequest,
+}
+
+// codeOf names errors that did not come from a service (unknown routes,
+// oversized bodies, …) in the same vocabulary. Statuses not listed get no
+// detail.
+var codeOf = map[int]string{
+	http.StatusBadRequest:            string(apperr.ErrInvalid),
+	http.StatusUnauthorized:          string(apperr.ErrUnauthenticated),
+	http.StatusForbidden:             string(apperr.ErrForbidden),
+	http.StatusNotFound:              string(apperr.ErrNotFound),
+	http.StatusConflict:              string(apperr.ErrConflict),
+	http.StatusRequestEntityTooLarge: string(apperr.ErrInvalid),
+	http.StatusTooManyRequests:       "RESOURCE_EXHAUSTED",
+	http.StatusInternalServerError:   "INTERNAL",
+	http.StatusServiceUnavailable:    "UNAVAILABLE",
+}
+
+// failure is an error reduced to what may be shown.
+type failure struct {
+	status     int
+	code       string
+	title      string
+	message    string
+	violations []apperr.FieldViolation
+}
+
+// Wording for each status: a short title for the page and a default message.
+var wording = map[int][2]string{
+	http.StatusBadRequest:            {"Bad request", "The request could not be understood."},
+	http.StatusUnauthorized:          {"Sign in required", "You need to sign in to see this page."},
+	http.StatusForbidden:             {"Access denied", "You do not have permission to do this."},
+	http.StatusNotFound:              {"Page not found", "There is nothing at this address. Check the link, or start again from the console home."},
+	http.StatusMethodNotAllowed:      {"Method not allowed", "This address does not accept that kind of request."},
+	http.StatusConflict:              {"Conflict", "This conflicts with something that already exists."},
+	http.StatusRequestEntityTooLarge: {"Request too large", "The request body is larger than Roster accepts."},
+	http.StatusTooManyRequests:       {"Too many requests", "Slow down and try again in a moment."},
+	http.StatusInternalServerError:   {"Something went wrong", "An unexpected error occurred on our side. It has been logged; please try again."},
+	http.StatusServiceUnavailable:    {"Service unavailable", "Roster cannot serve this right now. Please try again shortly."},
+}
+
+func wordsFor(status int) (title, message string) {
+	if w, ok := wording[status]; ok {
+		return w[0], w[1]
+	}
+	if status >= 500 {
+		return wording[http.StatusInternalServerError][0], wording[http.StatusInternalServerError][1]
+	}
+	return http.StatusText(status), http.StatusText(status) + "."
+}
+
+// classify reduces err to a failure. known is false for errors nobody meant
+// to show; they become a generic 500.
+func classify(err error) (f failure, known bool) {
+	var ae *apperr.Error
+	var code apperr.Code
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &ae):
+		f.status = statusOf[ae.Code]
+		f.code = string(ae.Code)
+		f.message = ae.Message
+		f.violations = ae.Violations
+	case errors.As(err, &code):
+		f.status = statusOf[code]
+		f.code = string(code)
+	case errors.As(err, &he):
+		f.status = he.Code
+		f.code = codeOf[he.Code]
+		// Echo's own messages for 4xx (binding errors, "missing csrf token")
+		// are meant for the client; for 5xx we keep our own words.
+		if msg, ok := he.Message.(string); ok && he.Code == http.StatusBadRequest {
+			f.message = msg
+		}
+	}
+	if f.status == 0 {
+		f = failure{status: http.StatusInternalServerError, code: codeOf[http.StatusInternalServerError]}
+	} else {
+		known = true
+	}
+	title, message := wordsFor(f.status)
+	f.title = title
+	if f.message == "" {
+		f.message = message
+	}
+	return f, known
+}
+
+// isAPI tells machine clients, which get JSON, from people, who get a page.
+func isAPI(path string) bool {
+	return path == "/api" || strings.HasPrefix(path, "/api/") ||
+		path == "/oauth" || strings.HasPrefix(path, "/oauth/")
+}
+
+// newErrorHandler is Echo's one HTTPErrorHandler: every error of every
+// request ends here and becomes the error page or the API's JSON error.
+func newErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		f, known := classify(err)
+		req := c.Request()
+		if (!known || f.status >= 500) && !errors.Is(err, errPanicked) {
+			log.ErrorContext(req.Context(), "request failed",
+				slog.String("request_id", requestID(c)),
+				slog.String("method", req.Method),
+				slog.String("path", req.URL.Path),
+				slog.Int("status", f.status),
+				slog.String("error", err.Error()),
+			)
+		}
+		if c.Response().Committed {
+			return // part of the answer is already out; nothing sane to add
+		}
+
+		var werr error
+		switch {
+		case req.Method == http.MethodHead:
+			werr = c.NoContent(f.status)
+		case isAPI(req.URL.Path):
+			body := APIError{Code: f.status, Message: f.message, Details: []APIErrorDetail{}}
+			if f.code != "" {
+				vs := f.violations
+				if vs == nil {
+					vs = []apperr.FieldViolation{}
+				}
+				body.Details = append(body.Details, APIErrorDetail{ErrorCode: f.code, FieldViolations: vs})
+			}
+			werr = c.JSON(f.status, body)
+		default:
+			p := views.Page{Title: f.title, RequestID: requestID(c)}
+			werr = render(c, f.status, pages.Error(p, pages.ErrorDetails{
+				Status: f.status, Title: f.title, Message: f.message, Violations: f.violations,
+			}))
+		}
+		if werr != nil {
+			log.ErrorContext(req.Context(), "writing the error response failed",
+				slog.String("request_id", requestID(c)), slog.String("error", werr.Error()))
+		}
+	}
+}

@@ -1,0 +1,25 @@
+package web
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"roster/views"
+)
+
+// csrfTokenKey is where CSRF middleware (added with console sign-in) leaves
+// the token for the current request; echo's CSRF middleware uses "csrf".
+const csrfTokenKey = "csrf"
+
+// newPage builds the value every page takes first: title, highlighted nav
+// item, the waiting flash (consumed here), request id and CSRF token. Call it
+// once per rendered page, before writing the body (it may set a cookie).
+func newPage(c echo.Context, title string, nav views.Nav) views.Page {
+	token, _ := c.Get(csrfTokenKey).(string)
+	return views.Page{
+		Title:     title,
+		Nav:       nav,
+		Flash:     popFlash(c),
+		RequestID: requestID(c),
+		CSRFToken: token,
+	}
+}
