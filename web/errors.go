@@ -99,6 +99,13 @@ func classify(err error) (f failure, known bool) {
 	case errors.As(err, &code):
 		f.status = statusOf[code]
 		f.code = string(code)
+	case errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge:
+		// An oversized body is bad input like any other: a 400 that says
+		// which part of the request to fix.
+		f.status = http.StatusBadRequest
+		f.code = string(apperr.ErrInvalid)
+		f.message = "body: must not be larger than 1 MiB"
+		f.violations = []apperr.FieldViolation{apperr.Field("body", "must not be larger than 1 MiB")}
 	case errors.As(err, &he):
 		f.status = he.Code
 		f.code = codeOf[he.Code]

@@ -1,4 +1,11 @@
 // Package web serves Roster's console, hosted pages and API over HTTP.
+//
+// A console page is a templ component in views/pages that takes views.Page
+// first; its handler builds that value with newPage, calls one service
+// method and answers with render (or, after a POST, setFlash and a
+// redirect). Every route is registered in routes.go; every error a handler
+// returns is turned into the error page or the API's JSON error by the one
+// handler in errors.go.
 package web
 
 import (

@@ -171,6 +171,7 @@ func (s *Service) Membership(ctx context.Context, orgID, userID string) (model.M
 	}
 	for _, m := range ms[userID] {
 		if m.OrganizationID == orgID {
+			markExpired(&m, s.clock.Now())
 			return m, nil
 		}
 	}
@@ -230,7 +231,7 @@ func (s *Service) UpdateMembership(ctx context.Context, orgID, userID string, in
 
 // checkLeavesAnAdmin refuses a change that would leave an org with active
 // members but no active admin. newRoleIDs is the membership's roles after the
-// change, or nil when the membership goes away. The caller holds the org lock,
+// change (never empty), or nil when the membership goes away. The caller holds the org lock,
 // so parallel changes see each other's results.
 func (s *Service) checkLeavesAnAdmin(ctx context.Context, tx *store.Store, m model.Membership, newRoleIDs []string) error {
 	admin, err := s.DefaultCreatorRole(ctx, tx)
@@ -249,11 +250,15 @@ func (s *Service) checkLeavesAnAdmin(ctx context.Context, tx *store.Store, m mod
 	if err != nil || others > 0 {
 		return err
 	}
-	othersActive, err := tx.HasOtherActiveMembers(ctx, m.OrganizationID, m.ID)
-	if err != nil {
-		return err
+	// A demoted member stays active, so the org would have an active member
+	// and no admin. A leaving one may go if nobody active stays behind.
+	stillActive := newRoleIDs != nil
+	if !stillActive {
+		if stillActive, err = tx.HasOtherActiveMembers(ctx, m.OrganizationID, m.ID); err != nil {
+			return err
+		}
 	}
-	if othersActive {
+	if stillActive {
 		return apperr.FailedPrecondition(fmt.Sprintf(
 			"this member is the last active %s of %s; make another member %s first",
 			admin.Name, m.OrganizationName, admin.Name))
@@ -461,3 +466,11 @@ func roleNames(roles model.RoleRefs) []string {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, apperr.ErrNotFound) }
+
+// markExpired shows an invitation past its expiry as INVITE_EXPIRED even
+// before the background job has written that status.
+func markExpired(m *model.Membership, now time.Time) {
+	if m.Status == model.StatusPendingInvite && m.InviteExpiresAt != nil && !now.Before(*m.InviteExpiresAt) {
+		m.Status = model.StatusInviteExpired
+	}
+}

@@ -125,16 +125,22 @@ func TestLastAdminRule(t *testing.T) {
 	o := f.org("Acme")
 	admin := f.member(o.ID, "admin@acme.test", "admin")
 
-	// Alone in the org, the admin may step down or leave.
-	if _, err := f.dir.UpdateMembership(f.ctx, o.ID, admin.ID, directory.MembershipInput{Roles: []string{"member"}}); err != nil {
-		t.Fatalf("sole member demotion: %v", err)
+	// Alone in the org, the admin may not step down (the org would have an
+	// active member and no admin) but may leave (no active member stays).
+	_, err := f.dir.UpdateMembership(f.ctx, o.ID, admin.ID, directory.MembershipInput{Roles: []string{"member"}})
+	wantCode(t, err, apperr.ErrFailedPrecondition)
+	if err := f.dir.RemoveMembership(f.ctx, o.ID, admin.ID, ptr(false)); err != nil {
+		t.Fatalf("the only member leaving: %v", err)
 	}
-	if _, err := f.dir.UpdateMembership(f.ctx, o.ID, admin.ID, directory.MembershipInput{Roles: []string{"admin"}}); err != nil {
+	admin = f.member(o.ID, "admin@acme.test", "admin")
+	member := f.member(o.ID, "member@acme.test")
+	// A pending invitation does not count as an admin.
+	if _, err := f.dir.AddMember(f.ctx, o.ID, directory.UserInput{Email: ptr("invited@acme.test")},
+		directory.MembershipInput{Roles: []string{"admin"}, SendInvitation: true}); err != nil {
 		t.Fatal(err)
 	}
-	member := f.member(o.ID, "member@acme.test")
 
-	_, err := f.dir.UpdateMembership(f.ctx, o.ID, admin.ID, directory.MembershipInput{Roles: []string{"member"}})
+	_, err = f.dir.UpdateMembership(f.ctx, o.ID, admin.ID, directory.MembershipInput{Roles: []string{"member"}})
 	wantCode(t, err, apperr.ErrFailedPrecondition)
 	if !strings.Contains(err.Error(), "last active admin") {
 		t.Errorf("message %q does not say why", err)
@@ -344,6 +350,10 @@ func TestInvitationLifecycle(t *testing.T) {
 
 	// Past expiry, a resend sets a new expiry.
 	f.clock.Advance(16 * 24 * time.Hour)
+	u, _ = f.dir.User(f.ctx, u.ID)
+	if m, _ = membershipIn(u, o.ID); m.Status != model.StatusInviteExpired {
+		t.Errorf("status past expiry = %s, want INVITE_EXPIRED on read", m.Status)
+	}
 	u, err = f.dir.ResendInvite(f.ctx, o.ID, u.ID)
 	if err != nil {
 		t.Fatal(err)

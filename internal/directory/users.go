@@ -133,10 +133,14 @@ func (s *Service) withMemberships(ctx context.Context, users []model.User) ([]mo
 	if err != nil {
 		return nil, err
 	}
+	now := s.clock.Now()
 	for i := range users {
 		users[i].Memberships = ms[users[i].ID]
 		if users[i].Memberships == nil {
 			users[i].Memberships = []model.Membership{}
+		}
+		for j := range users[i].Memberships {
+			markExpired(&users[i].Memberships[j], now)
 		}
 	}
 	return users, nil
