@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -17,31 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"roster/internal/database"
 	"roster/internal/pgcluster"
+	"roster/internal/testkit"
 )
-
-// rosterBin is the binary under test, built once by TestMain.
-var rosterBin string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "roster-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	rosterBin = filepath.Join(dir, "roster")
-	build := exec.Command("go", "build", "-o", rosterBin, ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	code := 1
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building roster:", err)
-	} else {
-		code = m.Run()
-	}
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
 
 // syncBuffer collects a process's output while the test reads it.
 type syncBuffer struct {
@@ -210,9 +190,19 @@ func TestServeOwnCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode >= 500 {
-		t.Errorf("GET / = %d", resp.StatusCode)
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET / = %d, want 200", resp.StatusCode)
 	}
+	// A person opening the printed URL sees the console.
+	b := testkit.NewBrowser(t)
+	b.Run(chromedp.Navigate(s.base + "/"))
+	if title := strings.TrimSpace(testkit.Result(b, chromedp.Text(chromedp.CSS(`[data-testid="page-title"]`)))); title != "Roster" {
+		t.Errorf("home page title = %q, want Roster", title)
+	}
+	if p := b.Problems(); len(p) > 0 {
+		t.Errorf("the home page has problems in the browser: %v", p)
+	}
+	b.Screenshot("serve-home.png")
 	key := storedSecretKey(t, dataDir)
 
 	// An admin command next to the running server attaches to its cluster.

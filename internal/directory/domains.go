@@ -23,7 +23,10 @@ const (
 	DomainTypeAllowedEmail = "ALLOWED_EMAIL_DOMAIN"
 )
 
-// Verification statuses and methods of a domain.
+// Verification statuses and methods of a domain. Only an
+// ORGANIZATION_DOMAIN that is VERIFIED proves ownership: AUTO_VERIFIED is
+// what an ALLOWED_EMAIL_DOMAIN gets without any proof, so code that trusts a
+// domain (SSO routing, linking, JIT) must check the type and VERIFIED.
 const (
 	DomainPending      = "PENDING"
 	DomainVerified     = "VERIFIED"

@@ -215,6 +215,9 @@ func (s *Service) DeleteOrganization(ctx context.Context, id string) error {
 		if _, err := tx.RevokeOrganizationSessions(ctx, id, now); err != nil {
 			return err
 		}
+		if err := tx.ReleaseOrganizationRoles(ctx, id); err != nil {
+			return err
+		}
 		if err := tx.DeleteOrganization(ctx, id); err != nil {
 			return err
 		}

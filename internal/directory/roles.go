@@ -59,7 +59,7 @@ func (s *Service) ListOrgRoles(ctx context.Context, orgID string) ([]model.Role,
 
 // GetRole returns the environment role called name.
 func (s *Service) GetRole(ctx context.Context, name string) (model.Role, error) {
-	return s.getRole(ctx, "", name)
+	return s.viewRole(ctx, s.store, "", name)
 }
 
 // GetOrgRole returns the role called name as the organization sees it: its
@@ -68,7 +68,7 @@ func (s *Service) GetOrgRole(ctx context.Context, orgID, name string) (model.Rol
 	if orgID == "" {
 		return model.Role{}, noSuchOrg()
 	}
-	return s.getRole(ctx, orgID, name)
+	return s.viewRole(ctx, s.store, orgID, name)
 }
 
 // CreateRole creates an environment role.
@@ -258,11 +258,8 @@ func (s *Service) SetOrgDefaultMemberRole(ctx context.Context, orgID, name strin
 		if err := tx.LockRoles(ctx); err != nil {
 			return err
 		}
-		if _, err := tx.OrganizationDefaultRole(ctx, orgID); err != nil {
-			return err
-		}
-		// What new members got before, to tell the audit log; a missing
-		// default is no reason to refuse setting one.
+		// What new members got before, for the audit log; this also finds an
+		// unknown org. A missing default is no reason to refuse setting one.
 		before, err := s.DefaultMemberRole(ctx, tx, orgID)
 		if err != nil && !errors.Is(err, apperr.ErrFailedPrecondition) {
 			return err
@@ -426,10 +423,6 @@ func (s *Service) listRoles(ctx context.Context, orgID string) ([]model.Role, er
 	return roles, nil
 }
 
-func (s *Service) getRole(ctx context.Context, orgID, name string) (model.Role, error) {
-	return s.viewRole(ctx, s.store, orgID, name)
-}
-
 // viewRole reads a role as seen from the scope: in an organization, its own
 // role of that name or else the environment's (names never clash across the
 // two), with the default flags as they apply there.
@@ -472,8 +465,11 @@ func (s *Service) findRole(ctx context.Context, tx *store.Store, orgID, name str
 // own roles or an environment role. An unknown name is recorded on field.
 func (s *Service) findReferencedRole(ctx context.Context, tx *store.Store, v *apperr.Violations, orgID, field, name string) (model.RoleRef, error) {
 	refs, err := tx.AssignableRoles(ctx, orgID, []string{name})
-	if err != nil || len(refs) == 1 {
-		return firstRef(refs), err
+	if err != nil {
+		return model.RoleRef{}, err
+	}
+	if len(refs) > 0 {
+		return refs[0], nil
 	}
 	if orgID == "" {
 		v.Add(field, fmt.Sprintf("names no environment role: %q", name))
@@ -481,13 +477,6 @@ func (s *Service) findReferencedRole(ctx context.Context, tx *store.Store, v *ap
 		v.Add(field, fmt.Sprintf("names no role of this organization or the environment: %q", name))
 	}
 	return model.RoleRef{}, nil
-}
-
-func firstRef(refs []model.RoleRef) model.RoleRef {
-	if len(refs) == 0 {
-		return model.RoleRef{}
-	}
-	return refs[0]
 }
 
 // checkRoleFields checks the fields of in that do not need the database,

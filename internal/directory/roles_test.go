@@ -624,3 +624,24 @@ func TestPermissions(t *testing.T) {
 		}
 	}
 }
+
+// Deleting an organization takes its roles along, even while its members
+// hold them and they extend one another.
+func TestDeleteOrganizationWithItsRoles(t *testing.T) {
+	f := newFixture(t)
+	o, other := f.org("Acme"), f.org("Other")
+	f.role(o.ID, directory.RoleInput{Name: "r1"})
+	f.role(o.ID, directory.RoleInput{Name: "r2", Extends: ptr("r1")})
+	f.role(other.ID, directory.RoleInput{Name: "r1"})
+	f.member(o.ID, "a@acme.test", "r1")
+	f.member(o.ID, "b@acme.test", "r2", "member")
+	if _, err := f.dir.SetOrgDefaultMemberRole(f.ctx, o.ID, "r2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.dir.DeleteOrganization(f.ctx, o.ID); err != nil {
+		t.Fatalf("delete organization: %v", err)
+	}
+	if n := f.count(`SELECT count(*) FROM roles WHERE organization_id IS NOT NULL`); n != 1 {
+		t.Errorf("%d org roles left, want only Other's", n)
+	}
+}

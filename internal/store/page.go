@@ -102,3 +102,7 @@ func finishPage[T any](rows []T, size int, cur *Cursor, key func(T) (time.Time, 
 	}
 	return rows, info
 }
+
+// Token is the page token that continues forward from this position; tools
+// and benchmarks use it to jump deep into a list without paging there.
+func (c Cursor) Token() string { return c.encode() }

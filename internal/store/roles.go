@@ -36,6 +36,7 @@ var roleQueries struct {
 	SetOrgDefault         string `query:"set-organization-default-role"`
 	DefaultCreator        string `query:"default-creator-role"`
 	DefaultMember         string `query:"default-member-role"`
+	ReleaseOrganization   string `query:"release-organization-roles"`
 }
 
 func init() { loadQueries("roles.sql", &roleQueries) }
@@ -297,4 +298,13 @@ func (s *Store) DefaultMemberRole(ctx context.Context, orgID string) (ref model.
 		return ref, false, nil
 	}
 	return model.RoleRef{ID: *row.ID, Name: *row.Name, DisplayName: *row.DisplayName}, true, nil
+}
+
+// ReleaseOrganizationRoles lets go of everything that holds on to the
+// organization's own roles (members holding them, roles extending them), so
+// that deleting the organization can delete them. Call it in the deleting
+// transaction, just before DeleteOrganization.
+func (s *Store) ReleaseOrganizationRoles(ctx context.Context, orgID string) error {
+	_, err := s.exec(ctx, roleQueries.ReleaseOrganization, orgID)
+	return err
 }

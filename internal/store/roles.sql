@@ -146,3 +146,14 @@ FROM organizations o
 LEFT JOIN environment_settings s ON true
 LEFT JOIN roles r ON r.id = coalesce(o.default_member_role_id, s.default_member_role_id)
 WHERE o.id = $1;
+
+-- name: release-organization-roles
+-- Readies an organization's own roles to go with it. membership_roles and
+-- extends refuse (ON DELETE RESTRICT) to lose a role still held or
+-- extended, and that check runs before the memberships cascade away, so
+-- without this an org whose members hold its roles could not be deleted.
+WITH held AS (
+    DELETE FROM membership_roles mr USING roles r
+    WHERE r.id = mr.role_id AND r.organization_id = $1
+)
+UPDATE roles SET extends_role_id = NULL WHERE organization_id = $1 AND extends_role_id IS NOT NULL;

@@ -298,6 +298,7 @@ func TestAPIClientService(t *testing.T) {
 		strings.Contains(string(stored), secretA) {
 		t.Errorf("stored %x, %v", stored, err)
 	}
+	s.Clock.Advance(time.Second) // lists are oldest first
 	b, _, err := svc.Create(ctx, "backup")
 	if err != nil {
 		t.Fatal(err)

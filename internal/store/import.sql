@@ -1,0 +1,125 @@
+-- Bulk reads and writes for the importer (internal/importer). Each query
+-- handles a whole batch of rows through arrays, so a batch of a thousand rows
+-- costs a dozen round trips, not thousands.
+
+-- name: savepoint
+SAVEPOINT roster_batch;
+
+-- name: rollback-to-savepoint
+ROLLBACK TO SAVEPOINT roster_batch;
+
+-- name: release-savepoint
+RELEASE SAVEPOINT roster_batch;
+
+-- name: lock-organizations-by-external-id
+-- Locked in id order, as the directory does, so writers cannot deadlock.
+SELECT * FROM organizations WHERE external_id = ANY($1) ORDER BY id FOR UPDATE;
+
+-- name: organizations-by-slug
+SELECT * FROM organizations WHERE slug = ANY($1);
+
+-- name: users-by-external-id-or-email
+SELECT * FROM users WHERE external_id = ANY($1) OR lower(email) = ANY($2);
+
+-- name: users-with-password
+SELECT user_id FROM password_credentials WHERE user_id = ANY($1);
+
+-- name: assignable-roles-of-organizations
+-- The environment's roles and the given organizations' own.
+SELECT id, organization_id, name, display_name
+FROM roles WHERE organization_id IS NULL OR organization_id = ANY($1);
+
+-- name: memberships-of-pairs
+-- The memberships of ($1[i], $2[i]) user × organization pairs, with role ids.
+SELECT m.id, m.user_id, m.organization_id, m.status, m.metadata,
+       coalesce(array_agg(mr.role_id ORDER BY mr.role_id) FILTER (WHERE mr.role_id IS NOT NULL), '{}') AS role_ids
+FROM unnest($1::text[], $2::text[]) AS p (user_id, organization_id)
+JOIN memberships m ON m.user_id = p.user_id AND m.organization_id = p.organization_id
+LEFT JOIN membership_roles mr ON mr.membership_id = m.id
+GROUP BY m.id;
+
+-- name: active-or-pending-counts
+SELECT organization_id, active + pending AS n
+FROM organization_member_counts WHERE organization_id = ANY($1);
+
+-- name: insert-organizations
+INSERT INTO organizations (id, display_name, slug, external_id, metadata, created_at, updated_at)
+SELECT t.id, t.display_name, t.slug, t.external_id, t.metadata, $6, $6
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
+     AS t (id, display_name, slug, external_id, metadata);
+
+-- name: update-organizations
+UPDATE organizations o
+SET display_name = t.display_name, slug = t.slug, metadata = t.metadata, updated_at = $5
+FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) AS t (id, display_name, slug, metadata)
+WHERE o.id = t.id;
+
+-- name: insert-users
+INSERT INTO users (id, email, email_verified, external_id, given_name, family_name, name, locale,
+                   picture, phone_number, metadata, created_at, updated_at)
+SELECT t.id, t.email, t.email_verified, t.external_id, t.given_name, t.family_name, t.name, t.locale,
+       t.picture, t.phone_number, t.metadata, $12, $12
+FROM unnest($1::text[], $2::text[], $3::boolean[], $4::text[], $5::text[], $6::text[], $7::text[],
+            $8::text[], $9::text[], $10::text[], $11::jsonb[])
+     AS t (id, email, email_verified, external_id, given_name, family_name, name, locale, picture,
+           phone_number, metadata);
+
+-- name: update-users
+UPDATE users u
+SET email = t.email, email_verified = t.email_verified, external_id = t.external_id,
+    given_name = t.given_name, family_name = t.family_name, name = t.name, locale = t.locale,
+    picture = t.picture, phone_number = t.phone_number, metadata = t.metadata, updated_at = $12
+FROM unnest($1::text[], $2::text[], $3::boolean[], $4::text[], $5::text[], $6::text[], $7::text[],
+            $8::text[], $9::text[], $10::text[], $11::jsonb[])
+     AS t (id, email, email_verified, external_id, given_name, family_name, name, locale, picture,
+           phone_number, metadata)
+WHERE u.id = t.id;
+
+-- name: insert-password-hashes
+-- A user who has a password keeps it: DO NOTHING, never an update.
+INSERT INTO password_credentials (user_id, hash, created_at, updated_at)
+SELECT t.user_id, t.hash, $3, $3 FROM unnest($1::text[], $2::text[]) AS t (user_id, hash)
+ON CONFLICT (user_id) DO NOTHING;
+
+-- name: insert-memberships
+INSERT INTO memberships (id, user_id, organization_id, status, provisioning_method, metadata,
+                         invite_created_at, invite_expires_at, joined_at, created_at, updated_at)
+SELECT t.id, t.user_id, t.organization_id, t.status, t.provisioning_method, t.metadata,
+       t.invite_created_at, t.invite_expires_at, t.joined_at, $10, $10
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[],
+            $7::timestamptz[], $8::timestamptz[], $9::timestamptz[])
+     AS t (id, user_id, organization_id, status, provisioning_method, metadata,
+           invite_created_at, invite_expires_at, joined_at);
+
+-- name: update-memberships
+UPDATE memberships m
+SET status = t.status, metadata = t.metadata, joined_at = t.joined_at, updated_at = $5
+FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[]) AS t (id, status, metadata, joined_at)
+WHERE m.id = t.id;
+
+-- name: clear-roles-of-memberships
+DELETE FROM membership_roles WHERE membership_id = ANY($1);
+
+-- name: add-membership-role-pairs
+INSERT INTO membership_roles (membership_id, role_id)
+SELECT * FROM unnest($1::text[], $2::text[])
+ON CONFLICT DO NOTHING;
+
+-- name: revoke-invitation-tokens-of-memberships
+UPDATE one_time_tokens SET revoked_at = $2
+WHERE membership_id = ANY($1) AND purpose = 'invitation' AND used_at IS NULL AND revoked_at IS NULL;
+
+-- name: insert-audit-events
+INSERT INTO audit_events (occurred_at, actor_type, actor_id, actor_label, action, organization_id,
+                          user_id, target_type, target_id, changes, ip, user_agent, request_id)
+SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                     $7::text[], $8::text[], $9::text[], $10::jsonb[], $11::text[], $12::text[], $13::text[]);
+
+-- name: organizations-without-active-holder
+-- Which of the organizations have no active member holding role $2.
+SELECT o.id, o.external_id, o.display_name FROM organizations o
+WHERE o.id = ANY($1)
+  AND NOT EXISTS (
+      SELECT 1 FROM memberships m JOIN membership_roles mr ON mr.membership_id = m.id AND mr.role_id = $2
+      WHERE m.organization_id = o.id AND m.status = 'ACTIVE')
+ORDER BY o.external_id, o.id;
