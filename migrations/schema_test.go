@@ -267,7 +267,8 @@ func TestMemberCountTriggers(t *testing.T) {
 	if err := db.Select(&u, `INSERT INTO users (email) SELECT 'u' || g || '@example.com' FROM generate_series(1, 4) g RETURNING id`); err != nil {
 		t.Fatal(err)
 	}
-	const insert = `INSERT INTO memberships (user_id, organization_id, provisioning_method, status, joined_at, invite_expires_at) VALUES `
+	const into = `INSERT INTO memberships (user_id, organization_id, provisioning_method, status, joined_at, invite_expires_at) `
+	const insert = into + `VALUES `
 
 	exec(insert+`($1, $2, 'org_creator', 'ACTIVE', now(), NULL)`, u[0], orgA)
 	checkCounts(t, db, "one active member", orgA, memberCounts{1, 1, 0})
@@ -299,7 +300,7 @@ func TestMemberCountTriggers(t *testing.T) {
 
 	// 1,000 users and their memberships, each in one statement.
 	exec(`INSERT INTO users (email) SELECT 'bulk' || g || '@example.com' FROM generate_series(1, 1000) g`)
-	exec(insert[:strings.Index(insert, "VALUES")] + `
+	exec(into+`
 		SELECT id, $1, 'direct_provision',
 		       CASE WHEN n % 3 = 0 THEN 'PENDING_INVITE' WHEN n % 3 = 1 THEN 'ACTIVE' ELSE 'INACTIVE' END,
 		       CASE WHEN n % 3 = 1 THEN now() END,

@@ -14,10 +14,35 @@ type Page struct {
 	Flash Flash
 	// RequestID ties what a person sees to the server's log lines.
 	RequestID string
-	// CSRFToken goes into every form that changes state; empty until the
-	// console has sign-in and CSRF protection.
+	// CSRFToken goes into every form that changes state (components.CSRF).
 	CSRFToken string
+	// Admin is who is signed in to the console, or nil on pages for people
+	// not signed in (sign-in, error pages). Views hide what the admin may
+	// not do: `if p.Admin.CanWrite() { …edit button… }`. The server refuses
+	// those requests anyway; hiding only spares people a 403.
+	Admin *Admin
+	// HideNav leaves out the main navigation, on sign-in pages where every
+	// link would only lead back to sign-in.
+	HideNav bool
 }
+
+// Admin is the signed-in console admin as pages show them. The web layer
+// fills Writer and Owner from the session's role, so the role rules stay
+// in internal/adminauth.
+type Admin struct {
+	Email string
+	Role  string // owner, editor or viewer
+	// Writer: may change things (editor or owner). Owner: may also manage
+	// settings, API clients and admin sessions.
+	Writer, Owner bool
+}
+
+// CanWrite reports whether write controls (create, edit, remove) should be
+// shown. Safe on nil: nobody signed in may write nothing.
+func (a *Admin) CanWrite() bool { return a != nil && a.Writer }
+
+// IsOwner reports whether owner-only controls should be shown. Safe on nil.
+func (a *Admin) IsOwner() bool { return a != nil && a.Owner }
 
 // DocumentTitle is the text of <title>.
 func (p Page) DocumentTitle() string {

@@ -6,13 +6,14 @@ import (
 	"roster/views"
 )
 
-// csrfTokenKey is where CSRF middleware (added with console sign-in) leaves
-// the token for the current request; echo's CSRF middleware uses "csrf".
+// csrfTokenKey is where the CSRF middleware (csrfProtection) leaves the
+// token for the current request.
 const csrfTokenKey = "csrf"
 
 // newPage builds the value every page takes first: title, highlighted nav
-// item, the waiting flash (consumed here), request id and CSRF token. Call it
-// once per rendered page, before writing the body (it may set a cookie).
+// item, the waiting flash (consumed here), request id, CSRF token and the
+// signed-in admin. Call it once per rendered page, before writing the body
+// (it may set a cookie).
 func newPage(c echo.Context, title string, nav views.Nav) views.Page {
 	token, _ := c.Get(csrfTokenKey).(string)
 	return views.Page{
@@ -21,5 +22,6 @@ func newPage(c echo.Context, title string, nav views.Nav) views.Page {
 		Flash:     popFlash(c),
 		RequestID: requestID(c),
 		CSRFToken: token,
+		Admin:     pageAdmin(c),
 	}
 }

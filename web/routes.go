@@ -3,6 +3,7 @@ package web
 import (
 	"github.com/labstack/echo/v4"
 
+	"roster/internal/adminauth"
 	"roster/internal/apiclients"
 	"roster/internal/directory"
 	"roster/internal/store"
@@ -23,10 +24,21 @@ func routes(e *echo.Echo, d Deps) {
 	e.GET("/static/:file", serveStatic)
 	e.GET("/favicon.ico", serveFavicon)
 
-	// Console.
-	console := consoleHandler{}
-	e.GET("/", console.home)
-	e.GET("/_styleguide", console.styleguide)
+	// Console sign-in: CSRF on every form of every non-API route, the
+	// sign-in routes (open to all), then the console group, whose routes
+	// need a signed-in admin and follow the role rules (console_auth.go).
+	e.Use(csrfProtection(secureCookies(d)))
+	admins := adminauth.New(st, d.Clock)
+	auth := newAdminAuth(admins, d.Clock, d.SecretKey, secureCookies(d))
+	newSignInHandler(d, auth, admins).Routes(e)
+	console := consoleGroup(e, auth)
+
+	// Console pages.
+	pagesHandler := consoleHandler{}
+	console.GET("/", pagesHandler.home)
+	adminSessionsHandler{auth: auth, svc: admins}.Routes(console)
+	// The style guide shows sample content only, so it needs no sign-in.
+	e.GET("/_styleguide", pagesHandler.styleguide)
 
 	// Management API: a token from /oauth/token, then bearer calls to /api/v1.
 	api.RegisterToken(e, tokens)

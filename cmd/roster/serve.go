@@ -70,9 +70,10 @@ func runServe(ctx context.Context, args []string) error {
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	waitWork := startWorkers(workCtx, db, log)
 
+	// Said before serving, so whoever sees /readyz answer has seen the URL.
+	fmt.Printf("Roster is running at %s\n", cfg.PublicURL)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	fmt.Printf("Roster is running at %s\n", cfg.PublicURL)
 
 	select {
 	case err := <-served:

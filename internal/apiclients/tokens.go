@@ -59,6 +59,9 @@ type Token struct {
 
 // IssueToken authenticates the client and returns a bearer token for it.
 func (s *Service) IssueToken(ctx context.Context, clientID, secret string) (Token, error) {
+	if s.key == nil {
+		return Token{}, errNoKey
+	}
 	c, err := s.Authenticate(ctx, clientID, secret)
 	if err != nil {
 		return Token{}, err
@@ -120,10 +123,13 @@ func (s *Service) VerifyToken(ctx context.Context, token string) (Client, error)
 	return fromRow(row), nil
 }
 
+// errNoKey means the service was built without a key (see Options).
+var errNoKey = errors.New("apiclients: no secret key, so no tokens")
+
 // parse checks everything about the token that needs no database.
 func (s *Service) parse(token string) (claims, bool) {
 	var cl claims
-	if len(token) > maxTokenLength {
+	if s.key == nil || len(token) > maxTokenLength {
 		return cl, false
 	}
 	header, rest, ok := strings.Cut(token, ".")

@@ -87,3 +87,19 @@ func TestSigningKeyIsDerived(t *testing.T) {
 	}()
 	New(store.New(nil), clock.Real{}, Options{SecretKey: make([]byte, 16)})
 }
+
+func TestNoKeyNoTokens(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
+	keyless := New(store.New(nil), clock.NewFake(now), Options{Issuer: "https://id.example.com"})
+	tok := testService(clock.NewFake(now)).signClaims(t, claims{
+		Issuer: "https://id.example.com", Audience: "https://id.example.com/api/v1",
+		Subject: "cli_aaaaaaaaaaaaaaaaaaaaaaaaaa", IssuedAt: now.Unix(), ExpiresAt: now.Add(time.Hour).Unix(),
+	})
+	if _, ok := keyless.parse(tok); ok {
+		t.Error("a service without a key accepted a token")
+	}
+	if _, err := keyless.IssueToken(t.Context(), "cli_aaaaaaaaaaaaaaaaaaaaaaaaaa", "x"); err == nil {
+		t.Error("a service without a key issued a token")
+	}
+}

@@ -37,6 +37,62 @@ type Config struct {
 	DBMaxConns int
 	// ShutdownTimeout is how long a stopping server waits for requests in flight.
 	ShutdownTimeout time.Duration
+
+	// Console sign-in (see "Console sign-in settings" below). An empty
+	// AdminOIDCIssuer means setup mode: only one-time sign-in links work.
+	AdminOIDCIssuer       string
+	AdminOIDCClientID     string
+	AdminOIDCClientSecret string
+	// AdminAllowed and AdminClaims say who may enter the console and with
+	// which role; the rules are applied by internal/adminauth.
+	AdminAllowed []AdminEmailRule
+	AdminClaims  []AdminClaimRule
+	// AdminBootstrapEmail names the owner signed in by the link that
+	// `roster serve` prints in setup mode.
+	AdminBootstrapEmail string
+}
+
+// Console sign-in settings, as the README lists them:
+//
+//	ROSTER_ADMIN_OIDC_ISSUER         Issuer URL of the OpenID Connect provider app owners sign
+//	                                 in to the console with (https; plain http only for
+//	                                 localhost). Register Roster there as a confidential web
+//	                                 client with the redirect URI <ROSTER_PUBLIC_URL>/auth/oidc/callback.
+//	                                 Empty (the default): setup mode, where the only way in is
+//	                                 a one-time link printed by `roster serve` or
+//	                                 `roster admin login-link --email E`.
+//	ROSTER_ADMIN_OIDC_CLIENT_ID      Roster's client id at that provider. Required with an issuer.
+//	ROSTER_ADMIN_OIDC_CLIENT_SECRET  Roster's client secret at that provider. Required with an issuer.
+//	ROSTER_ADMIN_ALLOWED             Who may enter, by email: a comma list of email=role or
+//	                                 @domain=role, role one of owner, editor, viewer, e.g.
+//	                                 "ann@acme.com=owner,@acme.com=viewer". Only addresses the
+//	                                 provider says are verified (email_verified) match.
+//	ROSTER_ADMIN_CLAIM               Who may enter, by a claim of the ID token or userinfo: a
+//	                                 comma list of claim:value=role, e.g.
+//	                                 "groups:roster-owners=owner,groups:roster-editors=editor".
+//	                                 The claim may be a string or an array of strings.
+//	ROSTER_ADMIN_BOOTSTRAP_EMAIL     The first owner's email in the link `roster serve` prints
+//	                                 in setup mode. Default owner@localhost.
+//
+// With an issuer, ROSTER_ADMIN_ALLOWED or ROSTER_ADMIN_CLAIM (or both) must be
+// set. An exact email rule decides alone; otherwise a person gets the highest
+// role of the domain rule and the claim rules they match. Matching nothing
+// means no entry.
+
+// AdminEmailRule gives Role to one email address or, when Domain is set
+// instead, to every verified address at that domain. Both are lowercase.
+type AdminEmailRule struct {
+	Email  string
+	Domain string
+	Role   string
+}
+
+// AdminClaimRule gives Role to a person whose claim Claim is Value or, for an
+// array claim, contains Value.
+type AdminClaimRule struct {
+	Claim string
+	Value string
+	Role  string
 }
 
 // SettingError names the setting whose value is wrong.
@@ -122,7 +178,162 @@ func Load(getenv func(string) string) (Config, error) {
 	if err != nil || c.ShutdownTimeout <= 0 {
 		return c, &SettingError{"ROSTER_SHUTDOWN_TIMEOUT", timeout, "want a positive duration such as 15s"}
 	}
+
+	if err := loadAdminSignIn(&c, get); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// loadAdminSignIn reads and checks the console sign-in settings together:
+// an issuer without a client, or rules without an issuer, are mistakes that
+// would otherwise only show when someone tries to sign in.
+func loadAdminSignIn(c *Config, get func(name, def string) string) error {
+	c.AdminOIDCIssuer = get("ROSTER_ADMIN_OIDC_ISSUER", "")
+	c.AdminOIDCClientID = get("ROSTER_ADMIN_OIDC_CLIENT_ID", "")
+	c.AdminOIDCClientSecret = get("ROSTER_ADMIN_OIDC_CLIENT_SECRET", "")
+	allowed := get("ROSTER_ADMIN_ALLOWED", "")
+	claims := get("ROSTER_ADMIN_CLAIM", "")
+
+	if c.AdminOIDCIssuer != "" {
+		u, err := url.Parse(c.AdminOIDCIssuer)
+		// The issuer is compared byte for byte with what the provider says,
+		// so it is kept exactly as written.
+		if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" ||
+			!(u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname())) {
+			return &SettingError{"ROSTER_ADMIN_OIDC_ISSUER", c.AdminOIDCIssuer, "want the provider's https issuer URL, e.g. https://acme.okta.com (plain http only for localhost)"}
+		}
+		if c.AdminOIDCClientID == "" {
+			return &SettingError{"ROSTER_ADMIN_OIDC_CLIENT_ID", "", "is required with ROSTER_ADMIN_OIDC_ISSUER: Roster's client id at the provider"}
+		}
+		if c.AdminOIDCClientSecret == "" {
+			return &SettingError{"ROSTER_ADMIN_OIDC_CLIENT_SECRET", "", "is required with ROSTER_ADMIN_OIDC_ISSUER: Roster's client secret at the provider"}
+		}
+		if allowed == "" && claims == "" {
+			return &SettingError{"ROSTER_ADMIN_ALLOWED", "", "set it or ROSTER_ADMIN_CLAIM: with an identity provider and no rules nobody could sign in to the console"}
+		}
+	} else {
+		for _, s := range [][2]string{
+			{"ROSTER_ADMIN_OIDC_CLIENT_ID", c.AdminOIDCClientID},
+			{"ROSTER_ADMIN_OIDC_CLIENT_SECRET", c.AdminOIDCClientSecret},
+			{"ROSTER_ADMIN_ALLOWED", allowed},
+			{"ROSTER_ADMIN_CLAIM", claims},
+		} {
+			if s[1] != "" {
+				shown := s[1]
+				if s[0] == "ROSTER_ADMIN_OIDC_CLIENT_SECRET" {
+					shown = "(hidden)"
+				}
+				return &SettingError{s[0], shown, "has no effect without ROSTER_ADMIN_OIDC_ISSUER"}
+			}
+		}
+	}
+
+	var err error
+	if c.AdminAllowed, err = parseEmailRules(allowed); err != nil {
+		return err
+	}
+	if c.AdminClaims, err = parseClaimRules(claims); err != nil {
+		return err
+	}
+
+	c.AdminBootstrapEmail = strings.ToLower(get("ROSTER_ADMIN_BOOTSTRAP_EMAIL", "owner@localhost"))
+	if !looksLikeEmail(c.AdminBootstrapEmail) {
+		return &SettingError{"ROSTER_ADMIN_BOOTSTRAP_EMAIL", c.AdminBootstrapEmail, "want an email address, e.g. you@example.com"}
+	}
+	return nil
+}
+
+// parseEmailRules reads "ann@acme.com=owner,@acme.com=viewer".
+func parseEmailRules(v string) ([]AdminEmailRule, error) {
+	var rules []AdminEmailRule
+	seen := map[string]bool{}
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		bad := func(reason string) error {
+			return &SettingError{"ROSTER_ADMIN_ALLOWED", v, fmt.Sprintf("%q: %s", item, reason)}
+		}
+		who, role, ok := cutLast(item, "=")
+		who = strings.ToLower(strings.TrimSpace(who))
+		role = strings.TrimSpace(role)
+		if !ok || who == "" {
+			return nil, bad("want email=role or @domain=role, e.g. ann@acme.com=owner")
+		}
+		if !isConsoleRole(role) {
+			return nil, bad("the role must be owner, editor or viewer")
+		}
+		if seen[who] {
+			return nil, bad("is listed twice")
+		}
+		seen[who] = true
+		if domain, isDomain := strings.CutPrefix(who, "@"); isDomain {
+			if !looksLikeEmail("x@" + domain) {
+				return nil, bad("want a domain after @, e.g. @acme.com")
+			}
+			rules = append(rules, AdminEmailRule{Domain: domain, Role: role})
+			continue
+		}
+		if !looksLikeEmail(who) {
+			return nil, bad("want an email address or @domain")
+		}
+		rules = append(rules, AdminEmailRule{Email: who, Role: role})
+	}
+	return rules, nil
+}
+
+// parseClaimRules reads "groups:roster-owners=owner". The claim name ends at
+// the first colon; the role starts after the last equals sign, so values
+// may contain either.
+func parseClaimRules(v string) ([]AdminClaimRule, error) {
+	var rules []AdminClaimRule
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		bad := func(reason string) error {
+			return &SettingError{"ROSTER_ADMIN_CLAIM", v, fmt.Sprintf("%q: %s", item, reason)}
+		}
+		rest, role, ok := cutLast(item, "=")
+		claim, value, ok2 := strings.Cut(rest, ":")
+		claim, value, role = strings.TrimSpace(claim), strings.TrimSpace(value), strings.TrimSpace(role)
+		if !ok || !ok2 || claim == "" || value == "" {
+			return nil, bad("want claim:value=role, e.g. groups:roster-owners=owner")
+		}
+		if !isConsoleRole(role) {
+			return nil, bad("the role must be owner, editor or viewer")
+		}
+		rules = append(rules, AdminClaimRule{Claim: claim, Value: value, Role: role})
+	}
+	return rules, nil
+}
+
+func cutLast(s, sep string) (before, after string, found bool) {
+	i := strings.LastIndex(s, sep)
+	if i < 0 {
+		return s, "", false
+	}
+	return s[:i], s[i+len(sep):], true
+}
+
+func isConsoleRole(r string) bool { return r == "owner" || r == "editor" || r == "viewer" }
+
+// looksLikeEmail is a shape check for settings, not full address validation.
+func looksLikeEmail(s string) bool {
+	local, domain, ok := strings.Cut(s, "@")
+	return ok && local != "" && domain != "" && !strings.ContainsAny(s, " \t,;<>\"") &&
+		!strings.Contains(domain, "@") && len(s) <= 320
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // SecureCookies reports whether cookies must carry the Secure flag.

@@ -182,6 +182,11 @@ func load(ctx context.Context, conn *sql.Conn, opts Options, progress io.Writer)
 	if err := exec("SET LOCAL maintenance_work_mem = '512MB'"); err != nil {
 		return res, err
 	}
+	// Validating a foreign key is one big join; in the default 4 MB it
+	// sorts and hashes on disk.
+	if err := exec("SET LOCAL work_mem = '256MB'"); err != nil {
+		return res, err
+	}
 	// Taken up front so the emptiness check holds until commit and two
 	// seeds cannot interleave. Readers of these tables wait too: the
 	// indexes they would use are being rebuilt.

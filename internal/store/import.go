@@ -108,6 +108,7 @@ type MembershipRoles struct {
 	OrganizationID string         `db:"organization_id"`
 	Status         string         `db:"status"`
 	Metadata       model.Metadata `db:"metadata"`
+	JoinedAt       *time.Time     `db:"joined_at"`
 	RoleIDs        pq.StringArray `db:"role_ids"`
 }
 

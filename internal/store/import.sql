@@ -31,7 +31,7 @@ FROM roles WHERE organization_id IS NULL OR organization_id = ANY($1);
 
 -- name: memberships-of-pairs
 -- The memberships of ($1[i], $2[i]) user × organization pairs, with role ids.
-SELECT m.id, m.user_id, m.organization_id, m.status, m.metadata,
+SELECT m.id, m.user_id, m.organization_id, m.status, m.metadata, m.joined_at,
        coalesce(array_agg(mr.role_id ORDER BY mr.role_id) FILTER (WHERE mr.role_id IS NOT NULL), '{}') AS role_ids
 FROM unnest($1::text[], $2::text[]) AS p (user_id, organization_id)
 JOIN memberships m ON m.user_id = p.user_id AND m.organization_id = p.organization_id

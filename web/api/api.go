@@ -23,4 +23,6 @@ func Register(g *echo.Group, d Deps) {
 	(&usersAPI{dir: d.Directory}).Routes(g)
 	(&membersAPI{dir: d.Directory}).Routes(g)
 	(&rolesAPI{dir: d.Directory}).Routes(g)
+	(&domainsAPI{dir: d.Directory}).Routes(g)
+	(&sessionsAPI{dir: d.Directory}).Routes(g)
 }

@@ -9,43 +9,32 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"roster/internal/apiclients"
-	"roster/internal/directory"
 	"roster/internal/model"
 	"roster/internal/store"
 	"roster/internal/testkit"
 	"roster/web"
-	"roster/web/api"
 )
 
-// apiServer is a test server with /oauth/token and the bearer-protected
-// /api/v1 routes of this package mounted.
+// apiServer is the application (web.New, routes and all) with a handle on
+// its store and token service, for tests that set things up directly.
 type apiServer struct {
 	*testkit.Server
 	st     *store.Store
 	tokens *apiclients.Service
 }
 
-// newAPIServer starts the application. Until web/routes.go mounts
-// /oauth/token and /api/v1, it mounts them itself, the way routes.go is
-// meant to; re-registering the same routes later is harmless.
 func newAPIServer(t *testing.T) *apiServer {
 	t.Helper()
 	var deps web.Deps
 	s := &apiServer{}
-	srv := testkit.NewServer(t,
+	s.Server = testkit.NewServer(t,
 		testkit.WithDeps(func(d *web.Deps) { deps = *d }),
 		testkit.WithRoutes(func(e *echo.Echo) {
 			s.st = store.New(deps.DB)
 			s.tokens = apiclients.New(s.st, deps.Clock, apiclients.Options{
 				SecretKey: deps.SecretKey, Issuer: deps.Config.PublicURL.String(),
 			})
-			dir := directory.New(s.st, deps.Clock)
-			api.RegisterToken(e, s.tokens)
-			g := e.Group("/api/v1", api.RequireClient(s.tokens))
-			api.Register(g, api.Deps{Store: s.st, Directory: dir, Clock: deps.Clock, SecretKey: deps.SecretKey})
-			api.MountDomainsAndSessions(g, dir)
 		}))
-	s.Server = srv
 	return s
 }
 
