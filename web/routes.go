@@ -42,6 +42,7 @@ func routes(e *echo.Echo, d Deps) {
 
 	// Management API: a token from /oauth/token, then bearer calls to /api/v1.
 	api.RegisterToken(e, tokens)
+	api.RegisterOpenAPI(e) // readable without a token
 	v1 := e.Group("/api/v1", api.RequireClient(tokens))
 	api.Register(v1, api.Deps{Store: st, Directory: dir, Clock: d.Clock, SecretKey: d.SecretKey})
 }

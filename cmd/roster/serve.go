@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -72,6 +73,11 @@ func runServe(ctx context.Context, args []string) error {
 
 	// Said before serving, so whoever sees /readyz answer has seen the URL.
 	fmt.Printf("Roster is running at %s\n", cfg.PublicURL)
+	if cfg.AdminOIDCIssuer == "" {
+		if err := printSetupLink(ctx, os.Stdout, db, cfg); err != nil {
+			log.Error("making the setup sign-in link", "err", err)
+		}
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 

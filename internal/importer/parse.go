@@ -135,7 +135,7 @@ func readCSV(in Input, l layout) ([]*row, error) {
 		return nil, inputError(in, "is empty; the first line must name the columns")
 	}
 	if err != nil {
-		return nil, inputError(in, "has an unreadable header: "+err.Error())
+		return nil, inputError(in, "has an unreadable header: "+err.Error()).Wrap(err)
 	}
 	cols := make([]string, len(header))
 	seen := map[string]bool{}
@@ -172,7 +172,7 @@ func readCSV(in Input, l layout) ([]*row, error) {
 			rows = append(rows, r)
 			continue
 		case err != nil:
-			return nil, inputError(in, "could not be read: "+err.Error())
+			return nil, inputError(in, "could not be read: "+err.Error()).Wrap(err)
 		}
 		r.line, _ = cr.FieldPos(0)
 		switch {
@@ -195,7 +195,7 @@ func readJSONL(shape Shape, in Input) ([]*row, error) {
 	for line := 1; ; line++ {
 		b, err := br.ReadBytes('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
-			return nil, inputError(in, "could not be read: "+err.Error())
+			return nil, inputError(in, "could not be read: "+err.Error()).Wrap(err)
 		}
 		if t := bytes.TrimSpace(b); len(t) > 0 {
 			rows = append(rows, parseJSONLine(shape, in.Name, line, t))
@@ -256,7 +256,9 @@ func parseJSONLine(shape Shape, file string, line int, b []byte) *row {
 	return r
 }
 
-func inputError(in Input, problem string) error {
+// inputError says an input as a whole cannot be imported; Wrap keeps the
+// cause (an oversized request body, say) for callers that look for it.
+func inputError(in Input, problem string) *apperr.Error {
 	name := in.Name
 	if name == "" {
 		name = "the input"

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 )
 
 // WriteText writes the report for a person to read.
@@ -19,22 +18,18 @@ func (rep *Report) WriteText(w io.Writer) error {
 	case !rep.Committed:
 		verb = "Would have imported"
 	}
-	fmt.Fprintf(bw, "%s %d of %d rows; %d with errors.\n\n", verb, rep.Rows-len(rep.Errors), rep.Rows, len(rep.Errors))
+	fmt.Fprintf(bw, "%s %d of %s; %d with errors.\n\n", verb, rep.Rows-len(rep.Errors), rows(rep.Rows), len(rep.Errors))
 
-	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "\tcreated\tupdated\tunchanged\t")
+	fmt.Fprintf(bw, "%-14s %8s %8s %10s\n", "", "created", "updated", "unchanged")
 	for _, c := range []struct {
 		name string
 		c    Counts
 	}{{"users", rep.Users}, {"organizations", rep.Organizations}, {"memberships", rep.Memberships}} {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t\n", c.name, c.c.Created, c.c.Updated, c.c.Unchanged)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
+		fmt.Fprintf(bw, "%-14s %8d %8d %10d\n", c.name, c.c.Created, c.c.Updated, c.c.Unchanged)
 	}
 
 	if len(rep.Errors) > 0 {
-		fmt.Fprintf(bw, "\nErrors (%d rows, not imported):\n", len(rep.Errors))
+		fmt.Fprintf(bw, "\nErrors (%s not imported):\n", rows(len(rep.Errors)))
 		for _, e := range rep.Errors {
 			where := fmt.Sprintf("line %d", e.Line)
 			if e.File != "" {
@@ -50,7 +45,7 @@ func (rep *Report) WriteText(w io.Writer) error {
 		}
 	}
 	if rep.Strict && !rep.DryRun && !rep.Committed {
-		fmt.Fprintf(bw, "\nNothing was imported: the import is strict and %d rows have errors.\n", len(rep.Errors))
+		fmt.Fprintf(bw, "\nNothing was imported: the import is strict and %s errors.\n", rowsHave(len(rep.Errors)))
 	}
 	return bw.Flush()
 }
@@ -58,3 +53,17 @@ func (rep *Report) WriteText(w io.Writer) error {
 // oneLine keeps a value from the input (a name with a newline in it) from
 // breaking the report's layout.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func rows(n int) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return fmt.Sprintf("%d rows", n)
+}
+
+func rowsHave(n int) string {
+	if n == 1 {
+		return "1 row has"
+	}
+	return fmt.Sprintf("%d rows have", n)
+}

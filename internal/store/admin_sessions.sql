@@ -17,9 +17,9 @@ WHERE token_hash = $1 AND ended_at IS NULL AND idle_expires_at > $2 AND absolute
 -- read here, so a changed setting applies from the next touch. The minute
 -- condition makes concurrent requests write once, not once each.
 UPDATE admin_sessions
-SET last_active_at  = $2,
-    idle_expires_at = least($2 + (SELECT admin_session_idle_timeout FROM environment_settings), absolute_expires_at)
-WHERE id = $1 AND ended_at IS NULL AND last_active_at <= $2 - interval '1 minute'
+SET last_active_at  = $2::timestamptz,
+    idle_expires_at = least($2::timestamptz + (SELECT admin_session_idle_timeout FROM environment_settings), absolute_expires_at)
+WHERE id = $1 AND ended_at IS NULL AND last_active_at <= $2::timestamptz - interval '1 minute'
 RETURNING id, email, subject, issuer, console_role, ip, user_agent, created_at, last_active_at,
           idle_expires_at, absolute_expires_at, ended_at;
 

@@ -110,10 +110,10 @@ UPDATE one_time_tokens SET revoked_at = $2
 WHERE membership_id = ANY($1) AND purpose = 'invitation' AND used_at IS NULL AND revoked_at IS NULL;
 
 -- name: insert-audit-events
-INSERT INTO audit_events (occurred_at, actor_type, actor_id, actor_label, action, organization_id,
+INSERT INTO audit_events (id, occurred_at, actor_type, actor_id, actor_label, action, organization_id,
                           user_id, target_type, target_id, changes, ip, user_agent, request_id)
-SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                     $7::text[], $8::text[], $9::text[], $10::jsonb[], $11::text[], $12::text[], $13::text[]);
+SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                     $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::text[], $13::text[], $14::text[]);
 
 -- name: organizations-without-active-holder
 -- Which of the organizations have no active member holding role $2.

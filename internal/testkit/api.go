@@ -144,11 +144,9 @@ func inspect(t testing.TB, req *http.Request, resp *http.Response) *APIResponse 
 		}
 	}
 
-	// ---- HOOK: OpenAPI validation goes here. ----------------------------
-	// Validate req (its body can be reread with req.GetBody) and res (status,
-	// headers, raw body) against the OpenAPI document, and t.Errorf on any
-	// mismatch, so every API test checks the contract for free.
-	// ----------------------------------------------------------------------
+	// Every answer a test sees must match the OpenAPI document, so the
+	// document stays true without tests of its own for each endpoint.
+	ValidateAPIResponse(t, req, res.Status, res.Header, res.Raw)
 
 	return res
 }

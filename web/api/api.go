@@ -5,6 +5,7 @@ import (
 
 	"roster/internal/clock"
 	"roster/internal/directory"
+	"roster/internal/importer"
 	"roster/internal/store"
 )
 
@@ -25,4 +26,5 @@ func Register(g *echo.Group, d Deps) {
 	(&rolesAPI{dir: d.Directory}).Routes(g)
 	(&domainsAPI{dir: d.Directory}).Routes(g)
 	(&sessionsAPI{dir: d.Directory}).Routes(g)
+	(&importAPI{imp: importer.New(d.Store, d.Clock)}).Routes(g)
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -65,7 +66,11 @@ func (h *membersAPI) list(c echo.Context) error {
 }
 
 func (h *membersAPI) search(c echo.Context) error {
-	return h.page(c, store.MemberFilter{Query: c.QueryParam("query")})
+	q := strings.TrimSpace(c.QueryParam("query"))
+	if q == "" {
+		return apperr.Invalid(apperr.Field("query", "is required: 3 to 100 characters of an email or name"))
+	}
+	return h.page(c, store.MemberFilter{Query: q})
 }
 
 func (h *membersAPI) page(c echo.Context, f store.MemberFilter) error {

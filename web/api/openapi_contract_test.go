@@ -33,7 +33,7 @@ func TestOpenAPIContract(t *testing.T) {
 
 	// No token, and a body over the limit.
 	c.anon("GET", "/api/v1/organizations", 401)
-	c.raw("POST", "/api/v1/organizations", "application/json", `{"display_name":"`+strings.Repeat("x", 2<<20)+`"}`, 413)
+	c.raw("POST", "/api/v1/organizations", "application/json", `{"display_name":"`+strings.Repeat("x", 2<<20)+`"}`, 400) // over the size limit: a 400, not a 413
 
 	// Organizations.
 	org := c.do("POST", "/api/v1/organizations", map[string]any{

@@ -44,4 +44,8 @@ func main() {
 		panic(err)
 	}
 	res.WriteSummary(os.Stdout)
+	if *keep {
+		fmt.Println("holding")
+		time.Sleep(time.Hour)
+	}
 }
