@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -69,7 +70,7 @@ func printLoginLink(ctx context.Context, w io.Writer, db *sqlx.DB, cfg config.Co
 		return plainError(err)
 	}
 	fmt.Fprintf(w, "Sign in to the console as owner %s with this one-time link (valid until %s):\n",
-		email, expires.UTC().Format(time.DateTime+" MST"))
+		strings.ToLower(strings.TrimSpace(email)), expires.UTC().Format(time.DateTime+" MST"))
 	fmt.Fprintln(w, cfg.PublicURL.String()+"/login/link/"+token)
 	return nil
 }

@@ -123,7 +123,7 @@ func (r *run) plan(ctx context.Context, tx *store.Store, rows []*row) (*batchRes
 			}
 		}
 	}
-	if err := p.loadForMemberships(ctx, rows); err != nil {
+	if err := p.loadRest(ctx, rows); err != nil {
 		return nil, err
 	}
 	for _, x := range rows {
@@ -319,9 +319,9 @@ func (p *planner) orgPlan(rec *orgRecord) *orgPlan {
 	return op
 }
 
-// loadForMemberships reads the roles, memberships, member counts and
-// passwords the batch's rows need, now that their users and orgs are known.
-func (p *planner) loadForMemberships(ctx context.Context, rows []*row) error {
+// loadRest reads what depends on the users and orgs found: which have a
+// password, the roles, memberships and member counts of those orgs.
+func (p *planner) loadRest(ctx context.Context, rows []*row) error {
 	var existing []string // users with a password hash to give
 	for _, up := range p.users {
 		if up.before != nil && up.rec.passwordHash != "" {

@@ -347,7 +347,7 @@ func (r *run) noteBad(x *row) {
 func (r *run) inOneTransaction(ctx context.Context, rows []*row) error {
 	errRollback := errors.New("roll back")
 	err := r.im.store.InTx(ctx, func(tx *store.Store) error {
-		r.progress(0, rows)
+		r.progress(countBad(rows)) // done already: they will not be imported
 		for _, b := range r.batches(rows) {
 			if err := r.batch(ctx, b, func(fn func(*store.Store) error) error { return tx.WithSavepoint(ctx, fn) }); err != nil {
 				return err
@@ -356,7 +356,7 @@ func (r *run) inOneTransaction(ctx context.Context, rows []*row) error {
 		if err := r.warnings(ctx, tx); err != nil {
 			return err
 		}
-		if r.opts.DryRun || anyBad(rows) {
+		if r.opts.DryRun || countBad(rows) > 0 {
 			return errRollback
 		}
 		r.report.Committed = true
@@ -371,7 +371,7 @@ func (r *run) inOneTransaction(ctx context.Context, rows []*row) error {
 // inBatches commits each batch on its own: a failure later on keeps what
 // was imported before it, and a re-run picks up from there.
 func (r *run) inBatches(ctx context.Context, rows []*row) error {
-	r.progress(0, rows)
+	r.progress(countBad(rows)) // done already: they will not be imported
 	for _, b := range r.batches(rows) {
 		if err := r.batch(ctx, b, func(fn func(*store.Store) error) error { return r.im.store.InTx(ctx, fn) }); err != nil {
 			return err
@@ -386,16 +386,8 @@ func (r *run) inBatches(ctx context.Context, rows []*row) error {
 	})
 }
 
-// progress reports n more rows done; the first call counts the bad rows,
-// which need no more work.
-func (r *run) progress(n int, rows []*row) {
-	if rows != nil {
-		for _, x := range rows {
-			if x.bad() {
-				n++
-			}
-		}
-	}
+// progress reports n more rows done.
+func (r *run) progress(n int) {
 	r.done += n
 	if r.opts.Progress != nil {
 		r.opts.Progress(r.done, r.total)
@@ -421,7 +413,7 @@ func (r *run) batch(ctx context.Context, rows []*row, atomically func(func(*stor
 	switch {
 	case err == nil:
 		r.merge(res)
-		r.progress(len(rows), nil)
+		r.progress(len(rows))
 		return nil
 	case !rowsFault(err):
 		return err
@@ -435,7 +427,7 @@ func (r *run) batch(ctx context.Context, rows []*row, atomically func(func(*stor
 	}
 	rows[0].fail("%s", message(err))
 	r.noteBad(rows[0])
-	r.progress(1, nil)
+	r.progress(1)
 	return nil
 }
 
@@ -475,7 +467,13 @@ func (r *run) merge(res *batchResult) {
 			continue
 		}
 		r.counted[c.id] = true
-		counts := map[string]*Counts{"user": &r.report.Users, "organization": &r.report.Organizations, "membership": &r.report.Memberships}[c.kind]
+		counts := &r.report.Memberships
+		switch c.kind {
+		case "user":
+			counts = &r.report.Users
+		case "organization":
+			counts = &r.report.Organizations
+		}
 		switch c.outcome {
 		case created:
 			counts.Created++
@@ -518,22 +516,22 @@ func (r *run) warnings(ctx context.Context, tx *store.Store) error {
 
 // completed records the run in the audit log with its counts.
 func (r *run) completed(ctx context.Context, tx *store.Store, rows []*row) error {
-	bad := 0
-	for _, x := range rows {
-		if x.bad() {
-			bad++
-		}
-	}
 	ev := auditEvent(r.actor, r.im.clock.Now(), "import.completed", "", "", "", "", model.JSONObject{
-		"shape": r.opts.Shape, "format": r.opts.Format, "rows": len(rows), "bad_rows": bad,
+		"shape": r.opts.Shape, "format": r.opts.Format, "rows": len(rows), "bad_rows": countBad(rows),
 		"users": r.report.Users, "organizations": r.report.Organizations, "memberships": r.report.Memberships,
 		"warnings": len(r.report.Warnings),
 	})
 	return tx.InsertAuditEvents(ctx, []model.AuditEvent{ev})
 }
 
-func anyBad(rows []*row) bool {
-	return slices.ContainsFunc(rows, (*row).bad)
+func countBad(rows []*row) int {
+	n := 0
+	for _, x := range rows {
+		if x.bad() {
+			n++
+		}
+	}
+	return n
 }
 
 func deref(p *string) string {

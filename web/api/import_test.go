@@ -1,0 +1,115 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"roster/internal/importer"
+	"roster/internal/testkit"
+)
+
+// postImport sends an import with the client's token. It goes around
+// APIClient.DoRaw, which checks every answer against openapi.json, because
+// POST /api/v1/import is not in that document yet; once it is, DoRaw fits.
+func postImport(t *testing.T, srv *testkit.Server, c *testkit.APIClient, query, contentType, body string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/import"+query, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, raw
+}
+
+// importReport sends an import and decodes the 200 answer strictly.
+func importReport(t *testing.T, srv *testkit.Server, c *testkit.APIClient, query, contentType, body string) importer.Report {
+	t.Helper()
+	status, raw := postImport(t, srv, c, query, contentType, body)
+	if status != http.StatusOK {
+		t.Fatalf("status %d, want 200: %s", status, raw)
+	}
+	var rep importer.Report
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rep); err != nil {
+		t.Fatalf("report %s: %v", raw, err)
+	}
+	return rep
+}
+
+func TestImportAPI(t *testing.T) {
+	srv := newAPIServer(t)
+	client := testkit.NewAPIClient(t, srv.Server)
+
+	people := "user_external_id,email,given_name,org_external_id,org_display_name,roles,membership_status\n" +
+		"u1,ann@acme.test,Ann,acme,Acme,admin,\n" +
+		"u2,bob@acme.test,Bob,acme,Acme,member,PENDING_INVITE\n" +
+		"u3,cy@acme.test,Cy,acme,Acme,owner,\n"
+
+	// A dry run reports and writes nothing.
+	rep := importReport(t, srv.Server, client, "?shape=one-to-one&dry_run=true", "text/csv; charset=utf-8", people)
+	if !rep.DryRun || rep.Committed || rep.Users != (importer.Counts{Created: 2}) || rep.Memberships != (importer.Counts{Created: 2}) {
+		t.Errorf("dry run report: %+v", rep)
+	}
+	if n := srv.count(t, `SELECT count(*) FROM users`); n != 0 {
+		t.Fatalf("dry run created %d users", n)
+	}
+
+	rep = importReport(t, srv.Server, client, "?shape=one-to-one", "text/csv", people)
+	if !rep.Committed || rep.Users != (importer.Counts{Created: 2}) || rep.Organizations != (importer.Counts{Created: 1}) {
+		t.Errorf("report: %+v", rep)
+	}
+	if len(rep.Errors) != 1 || rep.Errors[0] != (importer.RowError{Line: 4, Message: `unknown role "owner"`}) {
+		t.Errorf("errors: %+v", rep.Errors)
+	}
+	var actor string
+	if err := srv.DB.Get(&actor, `SELECT actor_id FROM audit_events WHERE action = 'import.completed' AND actor_type = 'api_client'`); err != nil || actor != client.ID {
+		t.Errorf("import.completed actor %q (%v), want the API client %s", actor, err, client.ID)
+	}
+
+	// One-to-many as JSON Lines, re-using the users above.
+	records := `{"type":"organization","external_id":"globex","display_name":"Globex"}
+{"type":"membership","user_external_id":"u1","org_external_id":"globex","roles":["admin"]}
+`
+	rep = importReport(t, srv.Server, client, "?shape=one-to-many&dry_run=false", "application/x-ndjson", records)
+	if rep.Organizations != (importer.Counts{Created: 1}) || rep.Memberships != (importer.Counts{Created: 1}) || len(rep.Errors) != 0 {
+		t.Errorf("one-to-many report: %+v", rep)
+	}
+	if n := srv.count(t, `SELECT count(*) FROM memberships`); n != 3 {
+		t.Errorf("%d memberships, want 3", n)
+	}
+
+	// Requests the import cannot take.
+	for _, tc := range []struct{ query, contentType, body, field string }{
+		{"", "text/csv", people, "shape"},
+		{"?shape=one-to-one&dry_run=maybe", "text/csv", people, "dry_run"},
+		{"?shape=one-to-many", "text/csv", people, "Content-Type"},
+		{"?shape=one-to-one", "application/json", "{}", "Content-Type"},
+		{"?shape=one-to-one", "text/csv; charset=latin1", people, "Content-Type"},
+		{"?shape=one-to-one", "text/csv", "user_external_id,email\n", "file"},
+	} {
+		status, raw := postImport(t, srv.Server, client, tc.query, tc.contentType, tc.body)
+		if status != http.StatusBadRequest || !strings.Contains(string(raw), `"field":"`+tc.field+`"`) {
+			t.Errorf("%s %s: %d %s, want 400 naming %s", tc.query, tc.contentType, status, raw, tc.field)
+		}
+	}
+	if status, _ := postImport(t, srv.Server, client.WithToken(""), "?shape=one-to-one", "text/csv", people); status != http.StatusUnauthorized {
+		t.Errorf("without a token: %d, want 401", status)
+	}
+}
