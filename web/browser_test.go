@@ -6,6 +6,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"roster/internal/adminauth"
 	"roster/internal/testkit"
 )
 
@@ -15,6 +16,7 @@ import (
 func TestConsoleInBrowser(t *testing.T) {
 	srv := testkit.NewServer(t)
 	b := testkit.NewBrowser(t)
+	testkit.SignInAdmin(t, srv, b, "owner@example.com", adminauth.Owner)
 
 	// noProblems fails on CSP violations and JavaScript errors of the page.
 	noProblems := func(page string) {

@@ -193,11 +193,22 @@ func TestServeOwnCluster(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("GET / = %d, want 200", resp.StatusCode)
 	}
-	// A person opening the printed URL sees the console.
+	// A person opening the printed setup link and clicking its button lands
+	// in the console as its first owner.
+	var link string
+	for _, line := range strings.Split(s.stdout.String(), "\n") {
+		if strings.HasPrefix(line, s.base+"/login/link/") {
+			link = line
+		}
+	}
+	if link == "" {
+		t.Fatalf("serve printed no setup link:\n%s", s.stdout)
+	}
 	b := testkit.NewBrowser(t)
-	b.Run(chromedp.Navigate(s.base + "/"))
+	b.Run(chromedp.Navigate(link), chromedp.Click(chromedp.CSS(`[data-testid="use-link"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="nav"]`)))
 	if title := strings.TrimSpace(testkit.Result(b, chromedp.Text(chromedp.CSS(`[data-testid="page-title"]`)))); title != "Roster" {
-		t.Errorf("home page title = %q, want Roster", title)
+		t.Errorf("console home title = %q, want Roster", title)
 	}
 	if p := b.Problems(); len(p) > 0 {
 		t.Errorf("the home page has problems in the browser: %v", p)

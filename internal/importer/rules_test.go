@@ -63,17 +63,22 @@ func TestObjectsCountOnceAcrossBatches(t *testing.T) {
 		org := []string{"acme", "globex"}[i%2]
 		fmt.Fprintf(&b, "u%d,user%d@example.com,,,,,%s,%s,admin,,,,\n", i, i, org, strings.ToUpper(org))
 	}
+	// u0 is in both orgs: one user, two memberships.
+	b.WriteString("u0,user0@example.com,,,,,globex,GLOBEX,member,,,,\n")
 	for _, size := range []int{1, 2, 3, 100} {
 		rep := f.run(importer.Options{Shape: importer.OneToOne, Format: importer.CSV, BatchSize: size}, b.String())
 		wantNoErrors(t, rep)
-		want := c(0, 0, 2)
+		users, orgs, members := c(0, 0, 7), c(0, 0, 2), c(0, 0, 8)
 		if size == 1 {
-			want = c(2, 0, 0)
+			users, orgs, members = c(7, 0, 0), c(2, 0, 0), c(8, 0, 0)
 		}
-		wantCounts(t, "organizations, batch size "+strconv.Itoa(size), rep.Organizations, want)
+		name := ", batch size " + strconv.Itoa(size)
+		wantCounts(t, "users"+name, rep.Users, users)
+		wantCounts(t, "organizations"+name, rep.Organizations, orgs)
+		wantCounts(t, "memberships"+name, rep.Memberships, members)
 	}
-	if n := f.count(`SELECT count(*) FROM organizations`); n != 2 {
-		t.Errorf("%d organizations, want 2", n)
+	if got := f.totals(); !strings.HasPrefix(got, "users=7 orgs=2 memberships=8 ") {
+		t.Errorf("directory holds %s", got)
 	}
 }
 

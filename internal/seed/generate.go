@@ -64,7 +64,11 @@ type generator struct {
 
 	users []userPlan
 	orgs  []orgPlan
-	roles []roleRow // filled by writeMemberships, read by writeMembershipRoles
+	// members lists every org's members, org by org: those of org i are
+	// members[memberStart[i]:memberStart[i+1]], its creator first.
+	members     []int32
+	memberStart []int
+	roles       []roleRow // filled by writeMemberships, read by writeMembershipRoles
 }
 
 func newGenerator(opts Options, userBase, orgBase int64, adminRoleID, memberRoleID string) *generator {
@@ -109,6 +113,7 @@ func (g *generator) plan() {
 		g.orgs[i].created = g.spreadTime(r, i, len(g.orgs))
 	}
 	g.sizeOrgs()
+	g.pickMembers()
 }
 
 func (g *generator) spreadTime(r *rand.Rand, i, n int) int64 {
@@ -314,54 +319,124 @@ func (g *generator) writeOrgs(w *rowWriter) error {
 var orgColumns = []string{"id", "display_name", "slug", "external_id", "metadata", "settings",
 	"max_allowed_users", "created_at", "updated_at"}
 
-// userCycle hands out users for the ordinary orgs: it walks a shuffled
-// list of every user and reshuffles at the end, so memberships spread over
-// all users and no org gets the same user twice.
-type userCycle struct {
-	perm []int32
-	pos  int
-	r    *rand.Rand
+// userPicker hands out the members of the ordinary orgs. Users have
+// weights, as in life: most belong to one org, some to a few, a handful
+// (consultants, support staff) to hundreds. It walks a shuffled list in which
+// each user appears as often as their weight, reshuffling at the end, and
+// never gives an org the same user twice.
+type userPicker struct {
+	slots    []int32
+	pos      int
+	deferred []int32 // drawn while already in the org being filled: kept for the next
+	lastOrg  []int32 // per user: 1 + the index of the last org given them
+	r        *rand.Rand
 }
 
-func newUserCycle(n int, r *rand.Rand) *userCycle {
-	c := &userCycle{perm: make([]int32, n), r: r}
-	for i := range c.perm {
-		c.perm[i] = int32(i)
-	}
-	c.shuffle()
-	return c
-}
-
-func (c *userCycle) shuffle() {
-	c.r.Shuffle(len(c.perm), func(i, j int) { c.perm[i], c.perm[j] = c.perm[j], c.perm[i] })
-	c.pos = 0
-}
-
-// take returns n distinct users (n ≤ number of users).
-func (c *userCycle) take(n int, dst []int32) []int32 {
-	dst = dst[:0]
-	if c.pos+n <= len(c.perm) {
-		dst = append(dst, c.perm[c.pos:c.pos+n]...)
-		c.pos += n
-		return dst
-	}
-	// The run crosses a reshuffle, where a user could come up twice.
-	seen := make(map[int32]bool, n)
-	for len(dst) < n {
-		if c.pos == len(c.perm) {
-			c.shuffle()
+func newUserPicker(users int, r *rand.Rand) *userPicker {
+	p := &userPicker{lastOrg: make([]int32, users), r: r}
+	p.slots = make([]int32, 0, users*2)
+	for u := range int32(users) {
+		p.slots = append(p.slots, u)
+		for range membershipWeight(r) - 1 {
+			p.slots = append(p.slots, u)
 		}
-		u := c.perm[c.pos]
-		c.pos++
-		if !seen[u] {
-			seen[u] = true
+	}
+	p.shuffle()
+	return p
+}
+
+// membershipWeight draws how many orgs a user tends to be in: 1 for 70%,
+// 2–3 for 20%, 4–8 for 9%, 10–40 for 1%, 100–300 for one in 10,000.
+func membershipWeight(r *rand.Rand) int {
+	switch x := r.IntN(10000); {
+	case x < 7000:
+		return 1
+	case x < 9000:
+		return 2 + r.IntN(2)
+	case x < 9900:
+		return 4 + r.IntN(5)
+	case x < 9999:
+		return 10 + r.IntN(31)
+	default:
+		return 100 + r.IntN(201)
+	}
+}
+
+func (p *userPicker) shuffle() {
+	p.r.Shuffle(len(p.slots), func(i, j int) { p.slots[i], p.slots[j] = p.slots[j], p.slots[i] })
+	p.pos = 0
+}
+
+// take appends n distinct users for org (n ≤ number of users) to dst.
+func (p *userPicker) take(org, n int, dst []int32) []int32 {
+	mark := int32(org + 1)
+	want := len(dst) + n
+	// Users set aside for the previous org come first, so weights hold.
+	kept := 0
+	for _, u := range p.deferred {
+		if len(dst) < want && p.lastOrg[u] != mark {
+			p.lastOrg[u] = mark
 			dst = append(dst, u)
+		} else {
+			p.deferred[kept] = u
+			kept++
 		}
+	}
+	p.deferred = p.deferred[:kept]
+	for len(dst) < want {
+		if p.pos == len(p.slots) {
+			p.shuffle()
+		}
+		u := p.slots[p.pos]
+		p.pos++
+		if p.lastOrg[u] == mark {
+			p.deferred = append(p.deferred, u)
+			continue
+		}
+		p.lastOrg[u] = mark
+		dst = append(dst, u)
 	}
 	return dst
 }
 
-// Membership statuses and how members got in.
+// pickMembers chooses every org's members. The big org's are a random set
+// of their own; the others come from a userPicker. Each org's earliest
+// user goes first: they created it, so the org dates from no earlier than
+// their sign-up.
+func (g *generator) pickMembers() {
+	g.members = make([]int32, 0, g.opts.Memberships)
+	g.memberStart = make([]int, len(g.orgs)+1)
+	picker := newUserPicker(len(g.users), g.rand(streamCycle))
+	for oi := range g.orgs {
+		o := &g.orgs[oi]
+		start := len(g.members)
+		g.memberStart[oi] = start
+		if oi == 0 && g.opts.BigOrg > 0 {
+			r := g.rand(streamBigOrg)
+			perm := r.Perm(len(g.users))
+			for _, u := range perm[:g.opts.BigOrg] {
+				g.members = append(g.members, int32(u))
+			}
+		} else {
+			g.members = picker.take(oi, int(o.size), g.members)
+		}
+		org := g.members[start:]
+		if len(org) == 0 {
+			continue
+		}
+		first := 0
+		for j, u := range org {
+			if g.users[u].created < g.users[org[first]].created {
+				first = j
+			}
+		}
+		org[0], org[first] = org[first], org[0]
+		o.created = max(o.created, g.users[org[0]].created)
+	}
+	g.memberStart[len(g.orgs)] = len(g.members)
+}
+
+// Membership statuses.
 const (
 	statusActive   = "ACTIVE"
 	statusInactive = "INACTIVE"
@@ -371,22 +446,10 @@ const (
 
 func (g *generator) writeMemberships(w *rowWriter) error {
 	r := g.rand(streamMemberships)
-	cycle := newUserCycle(len(g.users), g.rand(streamCycle))
-	var bigMembers []int32
-	if g.opts.BigOrg > 0 {
-		// The big org's members are a random set of users of their own.
-		all := newUserCycle(len(g.users), g.rand(streamBigOrg))
-		bigMembers = all.perm[:g.opts.BigOrg]
-	}
-	g.roles = make([]roleRow, 0, g.opts.Memberships)
-	var members []int32
+	g.roles = make([]roleRow, 0, len(g.members))
 	for oi := range g.orgs {
 		o := &g.orgs[oi]
-		if oi == 0 && bigMembers != nil {
-			members = bigMembers
-		} else {
-			members = cycle.take(int(o.size), members[:0:cap(members)])
-		}
+		members := g.members[g.memberStart[oi]:g.memberStart[oi+1]]
 		if len(members) == 0 {
 			continue
 		}
@@ -397,9 +460,7 @@ func (g *generator) writeMemberships(w *rowWriter) error {
 		// or two, a 200,000-person org not thousands.
 		adminOdds := min(0.05, 5/float64(len(members)))
 		for j, ui := range members {
-			var m membership
-			m.user = &g.users[ui]
-			m.org = o
+			m := membership{user: &g.users[ui], org: o}
 			if j == 0 {
 				m.creator(r)
 			} else {

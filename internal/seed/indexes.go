@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
-	"os"
-	"time"
 
 	"github.com/lib/pq"
 )
@@ -102,14 +100,9 @@ func setAsideIndexes(ctx context.Context, conn *sql.Conn) ([]setAside, error) {
 }
 
 // restore makes again what setAsideIndexes dropped, in its order.
-var dur = map[string]time.Duration{}
-
 func restore(ctx context.Context, conn *sql.Conn, set []setAside, progress io.Writer) error {
-	bar := newBar(progress, int64(len(set)), "indexes, keys")
+	bar := newBar(progress, int64(len(set)), "indexes, keys", "")
 	for _, s := range set {
-		t0 := time.Now()
-		defer func(name string) { fmt.Fprintf(os.Stdout, "DEBUG %-40s %v\n", name, dur[name]) }(s.name)
-		_ = t0
 		if _, err := conn.ExecContext(ctx, s.create); err != nil {
 			return fmt.Errorf("seed: restore %s: %w", s.name, err)
 		}
@@ -118,7 +111,6 @@ func restore(ctx context.Context, conn *sql.Conn, set []setAside, progress io.Wr
 				return fmt.Errorf("seed: restore the comment on %s: %w", s.name, err)
 			}
 		}
-		dur[s.name] = time.Since(t0)
 		_ = bar.Add(1)
 	}
 	_ = bar.Finish()

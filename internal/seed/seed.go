@@ -237,7 +237,7 @@ func load(ctx context.Context, conn *sql.Conn, opts Options, progress io.Writer)
 		{"membership_roles", membershipRoleColumns, opts.Memberships, g.writeMembershipRoles},
 	}
 	for _, t := range tables {
-		bar := newBar(progress, int64(t.total), t.name)
+		bar := newBar(progress, int64(t.total), t.name, "rows")
 		start := time.Now()
 		n, err := copyTable(ctx, conn, t.name, t.cols, bar, t.write)
 		if err != nil {
@@ -275,14 +275,18 @@ func numberingBases(ctx context.Context, conn *sql.Conn) (userBase, orgBase int6
 	return userBase, orgBase, nil
 }
 
-func newBar(w io.Writer, total int64, name string) *progressbar.ProgressBar {
-	return progressbar.NewOptions64(total,
+// newBar makes a progress bar on w counting toward total; unit, when set,
+// shows the rate ("rows/s").
+func newBar(w io.Writer, total int64, name, unit string) *progressbar.ProgressBar {
+	opts := []progressbar.Option{
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionSetDescription(fmt.Sprintf("%-16s", name)),
 		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("rows"),
-		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionThrottle(100 * time.Millisecond),
 		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
-	)
+	}
+	if unit != "" {
+		opts = append(opts, progressbar.OptionShowIts(), progressbar.OptionSetItsString(unit))
+	}
+	return progressbar.NewOptions64(total, opts...)
 }
