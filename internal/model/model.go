@@ -40,19 +40,8 @@ func (m Metadata) Value() (driver.Value, error) {
 
 // Scan reads a JSON object.
 func (m *Metadata) Scan(src any) error {
-	b, ok := src.([]byte)
-	if !ok {
-		if s, isStr := src.(string); isStr {
-			b = []byte(s)
-		} else if src == nil {
-			*m = Metadata{}
-			return nil
-		} else {
-			return errors.New("metadata: want JSON bytes")
-		}
-	}
 	*m = Metadata{}
-	return json.Unmarshal(b, m)
+	return scanJSON(src, m)
 }
 
 // JSONObject is any JSON object (settings, custom attributes, audit changes).
@@ -68,20 +57,8 @@ func (o JSONObject) Value() (driver.Value, error) {
 
 // Scan reads a JSON object.
 func (o *JSONObject) Scan(src any) error {
-	var b []byte
-	switch v := src.(type) {
-	case []byte:
-		b = v
-	case string:
-		b = []byte(v)
-	case nil:
-		*o = JSONObject{}
-		return nil
-	default:
-		return errors.New("json object: want JSON bytes")
-	}
 	*o = JSONObject{}
-	return json.Unmarshal(b, o)
+	return scanJSON(src, o)
 }
 
 // Organization is a tenant.
@@ -173,20 +150,22 @@ type RoleRefs []RoleRef
 
 // Scan reads a JSON array of {id, name, display_name}.
 func (r *RoleRefs) Scan(src any) error {
-	var b []byte
-	switch v := src.(type) {
-	case []byte:
-		b = v
-	case string:
-		b = []byte(v)
-	case nil:
-		*r = RoleRefs{}
-		return nil
-	default:
-		return errors.New("roles: want a JSON array")
-	}
 	*r = RoleRefs{}
-	return json.Unmarshal(b, r)
+	return scanJSON(src, r)
+}
+
+// scanJSON decodes a json/jsonb column into dst; NULL leaves dst as the
+// caller emptied it.
+func scanJSON(src any, dst any) error {
+	switch v := src.(type) {
+	case nil:
+		return nil
+	case []byte:
+		return json.Unmarshal(v, dst)
+	case string:
+		return json.Unmarshal([]byte(v), dst)
+	}
+	return errors.New("model: want JSON from the database")
 }
 
 // Role is a named set of permissions; OrganizationID is nil for environment roles.
