@@ -71,16 +71,22 @@ type NavItem struct {
 	ID    Nav
 	Label string
 	Path  string
+	// OwnerOnly items lead to an owner-only area: the others would only
+	// get the 403 page there, so the link is not shown to them.
+	OwnerOnly bool
 }
+
+// Shown reports whether the signed-in admin (nil: nobody) sees the item.
+func (n NavItem) Shown(a *Admin) bool { return !n.OwnerOnly || a.IsOwner() }
 
 // NavItems is the main navigation, in display order.
 var NavItems = []NavItem{
-	{NavHome, "Home", "/"},
-	{NavOrganizations, "Organizations", "/organizations"},
-	{NavUsers, "Users", "/users"},
-	{NavRoles, "Roles", "/roles"},
-	{NavAPIClients, "API clients", "/api-clients"},
-	{NavAudit, "Audit log", "/audit"},
+	{NavHome, "Home", "/", false},
+	{NavOrganizations, "Organizations", "/organizations", false},
+	{NavUsers, "Users", "/users", false},
+	{NavRoles, "Roles", "/roles", false},
+	{NavAPIClients, "API clients", "/api-clients", true},
+	{NavAudit, "Audit log", "/audit", false},
 }
 
 // FlashKind chooses the colour and the wording for assistive technology.

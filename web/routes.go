@@ -6,6 +6,7 @@ import (
 	"roster/internal/adminauth"
 	"roster/internal/apiclients"
 	"roster/internal/directory"
+	"roster/internal/mail"
 	"roster/internal/store"
 	"roster/web/api"
 )
@@ -34,9 +35,15 @@ func routes(e *echo.Echo, d Deps) {
 	console := consoleGroup(e, auth)
 
 	// Console pages.
-	pagesHandler := consoleHandler{}
+	pagesHandler := consoleHandler{dir: dir}
 	console.GET("/", pagesHandler.home)
 	adminSessionsHandler{auth: auth, svc: admins}.Routes(console)
+	mailboxHandler{box: mail.NewMailbox(st, d.Config.SMTPURL != nil)}.Routes(console)
+	orgsHandler{dir: dir}.Routes(console)
+	auditHandler{dir: dir}.Routes(console)
+	usersHandler{dir: dir}.Routes(console)
+	rolesHandler{dir: dir}.Routes(console)
+	apiClientsHandler{svc: tokens}.Routes(console)
 	// The style guide shows sample content only, so it needs no sign-in.
 	e.GET("/_styleguide", pagesHandler.styleguide)
 

@@ -132,9 +132,15 @@ func importCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		return err
 	}
 	defer closeDB()
-	// As serve does: an import into a fresh private cluster must find the schema.
-	if err := database.Migrate(ctx, db); err != nil {
+	// Changing the schema is `roster migrate`'s job, as for the other commands.
+	list, err := database.Status(ctx, db)
+	if err != nil {
 		return err
+	}
+	for _, m := range list {
+		if !m.Applied {
+			return fmt.Errorf("the database lacks migration %s: run `roster migrate` first", m.Name)
+		}
 	}
 
 	var bar *progressbar.ProgressBar
@@ -152,7 +158,7 @@ func importCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		}
 		_ = bar.Set(done) // a progress display that fails is no reason to stop
 	}
-	rep, err := importer.New(store.New(db), clock.Real{}).Run(audit.WithActor(ctx, importer.CLIActor()), opts, inputs...)
+	rep, err := importer.New(store.New(db), clock.Real{}).Run(audit.WithActor(ctx, cliActor()), opts, inputs...)
 	if bar != nil {
 		_ = bar.Finish()
 	}

@@ -15,7 +15,10 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"roster/internal/clock"
+	"roster/internal/config"
 	"roster/internal/database"
+	"roster/internal/mail"
+	"roster/internal/store"
 	"roster/web"
 )
 
@@ -69,7 +72,7 @@ func runServe(ctx context.Context, args []string) error {
 	// Background work lives as long as this context: cancelled at shutdown,
 	// after the last request has been answered.
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
-	waitWork := startWorkers(workCtx, db, log)
+	waitWork := startWorkers(workCtx, db, cfg, log)
 
 	// Said before serving, so whoever sees /readyz answer has seen the URL.
 	fmt.Printf("Roster is running at %s\n", cfg.PublicURL)
@@ -104,10 +107,21 @@ func runServe(ctx context.Context, args []string) error {
 	return nil // closeDB, deferred, stops PostgreSQL if we started it
 }
 
-// startWorkers starts the background jobs that run beside the web server
-// (none yet; mail delivery and cleanups will come here). Each must return
-// soon after ctx is cancelled; wait blocks until all have.
-func startWorkers(ctx context.Context, db *sqlx.DB, log *slog.Logger) (wait func()) {
+// startWorkers starts the background jobs that run beside the web server:
+// mail delivery (cleanups will come here). Each must return soon after ctx
+// is cancelled; wait blocks until all have.
+func startWorkers(ctx context.Context, db *sqlx.DB, cfg config.Config, log *slog.Logger) (wait func()) {
 	var wg sync.WaitGroup
+	if cfg.SMTPURL == nil {
+		log.Info("ROSTER_SMTP_URL is not set: mail is not sent; read it in the console at /dev/mailbox")
+	} else {
+		sender, err := mail.NewSMTPSender(mail.SMTPOptions{URL: cfg.SMTPURL, From: cfg.MailFrom})
+		if err != nil {
+			log.Error("mail is not sent", "err", err) // config.Load checked the URL: not expected
+		} else {
+			w := mail.NewWorker(store.New(db), sender, clock.Real{}, log.With("worker", "mail"), mail.WorkerOptions{})
+			wg.Go(func() { w.Run(ctx) })
+		}
+	}
 	return wg.Wait
 }

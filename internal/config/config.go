@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Config holds every setting. The README lists them with their defaults.
@@ -50,6 +52,14 @@ type Config struct {
 	// AdminBootstrapEmail names the owner signed in by the link that
 	// `roster serve` prints in setup mode.
 	AdminBootstrapEmail string
+
+	// SMTPURL is the mail server internal/mail sends through: smtp:// with
+	// STARTTLS (plain only to a loopback relay) or smtps:// with TLS from the
+	// start. Nil means nothing is sent: mail waits in the outbox, readable
+	// at /dev/mailbox.
+	SMTPURL *url.URL
+	// MailFrom is the From of every mail; required with SMTPURL.
+	MailFrom *mail.Address
 }
 
 // Console sign-in settings, as the README lists them:
@@ -182,7 +192,49 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := loadAdminSignIn(&c, get); err != nil {
 		return c, err
 	}
+	if err := loadMail(&c, get); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// loadMail reads ROSTER_SMTP_URL and ROSTER_MAIL_FROM. Whether TLS is
+// required is decided when connecting (internal/mail), from the host.
+func loadMail(c *Config, get func(name, def string) string) error {
+	raw := get("ROSTER_SMTP_URL", "")
+	from := get("ROSTER_MAIL_FROM", "")
+	if raw != "" {
+		const want = "want smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465 (TLS)"
+		u, err := url.Parse(raw)
+		if err != nil {
+			// The value may hold a password: never echo one we cannot redact.
+			return &SettingError{"ROSTER_SMTP_URL", "(unparseable)", want}
+		}
+		bad := func(reason string) error { return &SettingError{"ROSTER_SMTP_URL", u.Redacted(), reason} }
+		if u.Scheme != "smtp" && u.Scheme != "smtps" || u.Hostname() == "" {
+			return bad(want)
+		}
+		if strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "" {
+			return bad("no path or query is read; " + want)
+		}
+		if p := u.Port(); p != "" {
+			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				return bad("the port must be a number from 1 to 65535")
+			}
+		}
+		c.SMTPURL = u
+		if from == "" {
+			return &SettingError{"ROSTER_MAIL_FROM", "", "is required with ROSTER_SMTP_URL: the sender of every mail, e.g. Roster <no-reply@example.com>"}
+		}
+	}
+	if from != "" {
+		a, err := mail.ParseAddress(from)
+		if err != nil || strings.ContainsFunc(from, unicode.IsControl) || !looksLikeEmail(a.Address) {
+			return &SettingError{"ROSTER_MAIL_FROM", from, "want an address with an optional name, e.g. Roster <no-reply@example.com>"}
+		}
+		c.MailFrom = a
+	}
+	return nil
 }
 
 // loadAdminSignIn reads and checks the console sign-in settings together:

@@ -7,13 +7,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"html"
 	"strings"
 	"time"
 
 	"roster/internal/apperr"
 	"roster/internal/audit"
 	"roster/internal/ids"
+	"roster/internal/mail"
 	"roster/internal/model"
 	"roster/internal/store"
 )
@@ -395,21 +395,19 @@ func (s *Service) queueInvitation(ctx context.Context, tx *store.Store, org mode
 		return err
 	}
 	link := strings.TrimSuffix(s.BaseURL, "/") + "/invitations/" + token
-	inviter := "Someone"
+	inviter := ""
 	if m.InviterEmail != nil {
 		inviter = *m.InviterEmail
 	}
-	subject := "You are invited to join " + oneLine(org.DisplayName)
-	if reminder {
-		subject = "Reminder: " + subject
+	c, err := mail.ComposeInvitation(ctx, mail.Invitation{
+		OrgName: org.DisplayName, Inviter: inviter, InviteeName: str(u.Name),
+		AcceptURL: link, ExpiresAt: *m.InviteExpiresAt, Reminder: reminder,
+	})
+	if err != nil {
+		return err
 	}
-	text := fmt.Sprintf("%s invited you to join %s.\n\nAccept the invitation:\n%s\n\nThe link works once and expires on %s.\n",
-		inviter, org.DisplayName, link, m.InviteExpiresAt.UTC().Format(time.RFC1123))
-	body := fmt.Sprintf(`<p>%s invited you to join <strong>%s</strong>.</p><p><a href="%s">Accept the invitation</a></p><p>The link works once and expires on %s.</p>`,
-		html.EscapeString(inviter), html.EscapeString(org.DisplayName), html.EscapeString(link),
-		html.EscapeString(m.InviteExpiresAt.UTC().Format(time.RFC1123)))
 	return tx.QueueEmail(ctx, store.Email{
-		To: u.Email, ToName: str(u.Name), Subject: subject, Text: text, HTML: body,
+		To: u.Email, ToName: str(u.Name), Subject: c.Subject, Text: c.Text, HTML: c.HTML,
 		Kind: "invitation", OrganizationID: &org.ID,
 	}, s.clock.Now())
 }

@@ -386,77 +386,88 @@ func (p *planner) memberOf(x *row) (*model.User, *model.Organization) {
 }
 
 func (p *planner) memberPlan(x *row) {
-	m := x.mem
-	var userID string
-	var org *model.Organization // nil for an org this batch creates
-	var orgID string
-	if x.user != nil {
-		userID = p.users[x.user.externalID].after.ID
-		op := p.orgs[x.org.externalID]
-		org, orgID = op.before, op.after.ID
-	} else {
-		u, o := p.memberOf(x)
-		if where, bad := p.run.badUsers[m.userExternalID]; bad && !p.run.goodUsers[m.userExternalID] {
-			p.fail(x, "user %q was not imported (see %s)", m.userExternalID, where)
-		} else if u == nil {
-			p.fail(x, "no user has external id %q, in Roster or in the input", m.userExternalID)
-		}
-		if where, bad := p.run.badOrgs[m.orgExternalID]; bad && !p.run.goodOrgs[m.orgExternalID] {
-			p.fail(x, "organization %q was not imported (see %s)", m.orgExternalID, where)
-		} else if o == nil {
-			p.fail(x, "no organization has external id %q, in Roster or in the input", m.orgExternalID)
-		}
-		if p.failed(x) {
-			return
-		}
-		userID, org, orgID = u.ID, o, o.ID
-	}
-
-	roleIDs, ok := p.resolveRoles(x, orgID, m.roles)
+	userID, org, orgID, ok := p.memberTarget(x)
 	if !ok {
 		return
 	}
-	before := p.memberships[[2]string{userID, orgID}]
-	mp := &memberPlan{before: before}
-	if before == nil {
-		if roleIDs == nil {
-			if roleIDs, ok = p.defaultRole(x, org); !ok {
-				return
-			}
-		}
-		now := p.now
-		mp.after = model.Membership{
-			ID: ids.New(ids.Membership), UserID: userID, OrganizationID: orgID, Status: m.status,
-			Metadata: m.metadata, CreatedAt: now,
-		}
-		if mp.after.Metadata == nil {
-			mp.after.Metadata = model.Metadata{}
-		}
-		if m.status == model.StatusPendingInvite {
-			// No mail is sent: an import must not email thousands of people
-			// behind the admin's back. Resending the invitation sends a link.
-			expires := now.Add(p.settings.InvitationExpiry)
-			mp.after.ProvisioningMethod, mp.after.InviteCreatedAt, mp.after.InviteExpiresAt = model.ProvisionedInvitation, &now, &expires
-		} else {
-			mp.after.ProvisioningMethod, mp.after.JoinedAt = model.ProvisionedDirect, &now
-		}
-		if !p.withinLimit(x, org) {
-			return
-		}
-		mp.roleIDs = roleIDs
-		p.mems[x] = mp
+	roleIDs, ok := p.resolveRoles(x, orgID, x.mem.roles)
+	if !ok {
 		return
 	}
+	if before := p.memberships[[2]string{userID, orgID}]; before != nil {
+		p.updateMembership(x, org, before, roleIDs)
+	} else {
+		p.newMembership(x, org, userID, orgID, roleIDs)
+	}
+}
 
-	mp.after = model.Membership{ID: before.ID, UserID: userID, OrganizationID: orgID, Status: before.Status,
-		Metadata: before.Metadata, JoinedAt: before.JoinedAt}
-	mp.changes = model.JSONObject{}
-	// An import moves a membership forward only: it accepts a pending or
-	// expired invitation, but never turns an active member back into an
-	// invitee, nor re-activates one a directory has deactivated.
+// memberTarget finds whose membership in which org a row is about. org is
+// nil for an org this batch creates.
+func (p *planner) memberTarget(x *row) (userID string, org *model.Organization, orgID string, ok bool) {
+	if x.user != nil { // one-to-one: the row's own user and org
+		op := p.orgs[x.org.externalID]
+		return p.users[x.user.externalID].after.ID, op.before, op.after.ID, true
+	}
+	m := x.mem
+	u, o := p.memberOf(x)
+	if where, bad := p.run.badUsers[m.userExternalID]; bad && !p.run.goodUsers[m.userExternalID] {
+		p.fail(x, "user %q was not imported (see %s)", m.userExternalID, where)
+	} else if u == nil {
+		p.fail(x, "no user has external id %q, in Roster or in the input", m.userExternalID)
+	}
+	if where, bad := p.run.badOrgs[m.orgExternalID]; bad && !p.run.goodOrgs[m.orgExternalID] {
+		p.fail(x, "organization %q was not imported (see %s)", m.orgExternalID, where)
+	} else if o == nil {
+		p.fail(x, "no organization has external id %q, in Roster or in the input", m.orgExternalID)
+	}
+	if p.failed(x) {
+		return "", nil, "", false
+	}
+	return u.ID, o, o.ID, true
+}
+
+func (p *planner) newMembership(x *row, org *model.Organization, userID, orgID string, roleIDs []string) {
+	m, ok := x.mem, true
+	if roleIDs == nil {
+		if roleIDs, ok = p.defaultRole(x, org); !ok {
+			return
+		}
+	}
+	if !p.withinLimit(x, org) {
+		return
+	}
+	now := p.now
+	after := model.Membership{
+		ID: ids.New(ids.Membership), UserID: userID, OrganizationID: orgID, Status: m.status,
+		Metadata: m.metadata, CreatedAt: now,
+	}
+	if after.Metadata == nil {
+		after.Metadata = model.Metadata{}
+	}
+	if m.status == model.StatusPendingInvite {
+		// No mail is sent: an import must not email thousands of people
+		// behind the admin's back. Resending the invitation sends a link.
+		expires := now.Add(p.settings.InvitationExpiry)
+		after.ProvisioningMethod, after.InviteCreatedAt, after.InviteExpiresAt = model.ProvisionedInvitation, &now, &expires
+	} else {
+		after.ProvisioningMethod, after.JoinedAt = model.ProvisionedDirect, &now
+	}
+	p.mems[x] = &memberPlan{after: after, roleIDs: roleIDs}
+}
+
+// updateMembership changes what the row gives: metadata and roles when
+// given, and the status forward only. It accepts a pending or expired
+// invitation, but never turns an active member back into an invitee, nor
+// re-activates one a directory has deactivated.
+func (p *planner) updateMembership(x *row, org *model.Organization, before *store.MembershipRoles, roleIDs []string) {
+	m := x.mem
+	mp := &memberPlan{before: before, changes: model.JSONObject{}, after: model.Membership{
+		ID: before.ID, UserID: before.UserID, OrganizationID: before.OrganizationID, Status: before.Status,
+		Metadata: before.Metadata, JoinedAt: before.JoinedAt,
+	}}
 	if m.status == model.StatusActive && (before.Status == model.StatusPendingInvite || before.Status == model.StatusInviteExpired) {
 		if before.Status == model.StatusInviteExpired && !p.withinLimit(x, org) {
-			return
+			return // an expired invitation no longer counts against the limit
 		}
 		now := p.now
 		mp.after.Status, mp.activated = model.StatusActive, true

@@ -17,7 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os/user"
 	"reflect"
 	"slices"
 	"strings"
@@ -126,15 +125,6 @@ func New(st *store.Store, clk clock.Clock) *Importer {
 	return &Importer{store: st, clock: clk}
 }
 
-// CLIActor is the audit actor of an import run from the command line.
-func CLIActor() model.Actor {
-	label := "roster import"
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		label += " by " + u.Username
-	}
-	return model.Actor{Type: "system", Label: label}
-}
-
 // Run imports the inputs. Bad rows are reported in the Report; an error
 // means the import could not run at all (bad options, an unreadable input,
 // the database gone), and then in the default mode the batches already
@@ -233,9 +223,12 @@ func checkConsistency(rows []*row) {
 			}
 		}
 		if o := r.org; o != nil {
-			if first, ok := orgs[o.externalID]; ok && !reflect.DeepEqual(first.org, o) {
+			first, seen := orgs[o.externalID]
+			switch {
+			case seen && !reflect.DeepEqual(first.org, o):
 				r.fail("organization %q is on %s with different details", o.externalID, first.where())
-			} else if other, taken := slugs[deref(o.slug)]; !ok && o.slug != nil && taken {
+			case !seen && o.slug != nil && slugs[*o.slug] != nil:
+				other := slugs[*o.slug]
 				r.fail("slug %q is also given to organization %q on %s", *o.slug, other.org.externalID, other.where())
 			}
 		}

@@ -9,7 +9,7 @@ import (
 )
 
 const (
-	hour        = int64(3600 * 1e6) // in microseconds, the unit of every time here
+	hour        = int64(3_600_000_000) // in microseconds, the unit of every time here
 	day         = 24 * hour
 	historySpan = 730 * day // created_at values spread over two years
 	inviteTTL   = 15 * day  // the reference invitation expiry
@@ -24,7 +24,7 @@ const (
 	streamOrgRows
 	streamSizes
 	streamBigOrg
-	streamCycle
+	streamPicker
 	streamMemberships
 )
 
@@ -89,7 +89,8 @@ func (g *generator) rand(stream uint64) *rand.Rand {
 	return rand.New(rand.NewPCG(g.opts.Seed^salt, stream))
 }
 
-// plan draws users and organizations and sizes every organization.
+// plan draws users and organizations, sizes every organization and picks
+// its members.
 func (g *generator) plan() {
 	r := g.rand(streamUsers)
 	g.users = make([]userPlan, g.opts.Users)
@@ -148,7 +149,7 @@ func (g *generator) sizeOrgs() {
 		assigned += int64(s)
 	}
 	// Rounding down left some over: hand them out one by one from a random
-	// place. Options.validate made sure they fit.
+	// place. Options.Validate made sure they fit.
 	for i := r.IntN(len(others)); assigned < rest; i = (i + 1) % len(others) {
 		if others[i].size < limit {
 			others[i].size++
@@ -257,7 +258,7 @@ func (g *generator) writeUsers(w *rowWriter) error {
 		}
 		w.tsOrNull(lastLogin)
 		w.ts(u.created)
-		w.ts(between(r, u.created, max(lastLogin, u.created+day)))
+		w.ts(between(r, u.created, min(g.now, max(lastLogin, u.created+day))))
 		if err := w.endRow(); err != nil {
 			return err
 		}
@@ -406,7 +407,7 @@ func (p *userPicker) take(org, n int, dst []int32) []int32 {
 func (g *generator) pickMembers() {
 	g.members = make([]int32, 0, g.opts.Memberships)
 	g.memberStart = make([]int, len(g.orgs)+1)
-	picker := newUserPicker(len(g.users), g.rand(streamCycle))
+	picker := newUserPicker(len(g.users), g.rand(streamPicker))
 	for oi := range g.orgs {
 		o := &g.orgs[oi]
 		start := len(g.members)

@@ -60,7 +60,7 @@ const setAsideQuery = `
 func setAsideIndexes(ctx context.Context, conn *sql.Conn) ([]setAside, error) {
 	rows, err := conn.QueryContext(ctx, setAsideQuery, pq.Array(seededTables))
 	if err != nil {
-		return nil, fmt.Errorf("seed: list indexes and keys: %w", err)
+		return nil, fmt.Errorf("list indexes and keys: %w", err)
 	}
 	var out []setAside
 	for rows.Next() {
@@ -93,7 +93,7 @@ func setAsideIndexes(ctx context.Context, conn *sql.Conn) ([]setAside, error) {
 	// Drop in the reverse order: foreign keys before the keys they hang on.
 	for i := len(out) - 1; i >= 0; i-- {
 		if _, err := conn.ExecContext(ctx, out[i].drop); err != nil {
-			return nil, fmt.Errorf("seed: set aside %s: %w", out[i].name, err)
+			return nil, fmt.Errorf("set aside %s: %w", out[i].name, err)
 		}
 	}
 	return out, nil
@@ -104,11 +104,11 @@ func restore(ctx context.Context, conn *sql.Conn, set []setAside, progress io.Wr
 	bar := newBar(progress, int64(len(set)), "indexes, keys", "")
 	for _, s := range set {
 		if _, err := conn.ExecContext(ctx, s.create); err != nil {
-			return fmt.Errorf("seed: restore %s: %w", s.name, err)
+			return fmt.Errorf("restore %s: %w", s.name, err)
 		}
 		if s.comment != "" {
 			if _, err := conn.ExecContext(ctx, s.comment); err != nil {
-				return fmt.Errorf("seed: restore the comment on %s: %w", s.name, err)
+				return fmt.Errorf("restore the comment on %s: %w", s.name, err)
 			}
 		}
 		_ = bar.Add(1)

@@ -48,27 +48,27 @@ func DefaultOptions() Options {
 // organizations and Options.AllowNonEmpty is not set.
 var ErrNotEmpty = errors.New("the database is not empty")
 
-func (o Options) validate() error {
+// Validate reports options that cannot be seeded, before any database work.
+func (o Options) Validate() error {
 	switch {
 	case o.Users < 0 || o.Orgs < 0 || o.Memberships < 0 || o.BigOrg < 0:
-		return errors.New("seed: counts cannot be negative")
+		return errors.New("counts cannot be negative")
 	case o.Users > 1<<30 || o.Orgs > 1<<30 || o.Memberships > 1<<31:
-		return errors.New("seed: counts too large")
+		return errors.New("counts too large: at most 2^30 users or organizations and 2^31 memberships")
 	case o.BigOrg > o.Users:
-		return fmt.Errorf("seed: the big org cannot have %d members with only %d users", o.BigOrg, o.Users)
+		return fmt.Errorf("the big org cannot have %d members with only %d users", o.BigOrg, o.Users)
 	case o.BigOrg > o.Memberships:
-		return fmt.Errorf("seed: the big org's %d members do not fit in %d memberships", o.BigOrg, o.Memberships)
+		return fmt.Errorf("the big org's %d members do not fit in %d memberships", o.BigOrg, o.Memberships)
 	case o.BigOrg > 0 && o.Orgs == 0:
-		return errors.New("seed: a big org needs at least one organization")
+		return errors.New("a big org needs at least one organization")
 	}
-	// Every other org holds each user at most once.
+	// An org holds each user at most once.
 	others := o.Orgs
 	if o.BigOrg > 0 {
 		others--
 	}
-	if rest := int64(o.Memberships - o.BigOrg); rest > int64(others)*int64(o.Users) {
-		return fmt.Errorf("seed: %d memberships cannot be made: %d orgs besides the big one with %d users hold at most %d",
-			o.Memberships, others, o.Users, int64(others)*int64(o.Users))
+	if capacity := int64(others)*int64(o.Users) + int64(o.BigOrg); int64(o.Memberships) > capacity {
+		return fmt.Errorf("%d memberships do not fit: %d organizations and %d users make at most %d", o.Memberships, o.Orgs, o.Users, capacity)
 	}
 	return nil
 }
@@ -91,6 +91,8 @@ type Result struct {
 	Indexes  time.Duration
 	Analyze  time.Duration
 	Duration time.Duration // the whole run
+	// BigOrgID is the organization with Options.BigOrg members, if any.
+	BigOrgID string
 }
 
 // Rows counts every row written.
@@ -121,7 +123,7 @@ var seededTables = []string{"organizations", "users", "memberships", "membership
 
 // Run seeds db as opts say, writing progress bars to progress (nil for none).
 func Run(ctx context.Context, db *sqlx.DB, opts Options, progress io.Writer) (Result, error) {
-	if err := opts.validate(); err != nil {
+	if err := opts.Validate(); err != nil {
 		return Result{}, err
 	}
 	if opts.Now.IsZero() {
@@ -152,18 +154,22 @@ func Run(ctx context.Context, db *sqlx.DB, opts Options, progress io.Writer) (Re
 	}()
 
 	res, err := load(ctx, conn, opts, progress)
+	if ctx.Err() != nil {
+		// The driver's own error then says little ("bad connection").
+		return res, fmt.Errorf("interrupted, nothing was written: %w", context.Cause(ctx))
+	}
 	if err != nil {
 		return res, err
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return res, fmt.Errorf("seed: commit: %w", err)
+		return res, fmt.Errorf("commit: %w", err)
 	}
 	committed = true
 
 	// Fresh statistics, or the planner takes million-row tables for empty.
 	t := time.Now()
 	if _, err := conn.ExecContext(ctx, "ANALYZE "+strings.Join(seededTables, ", ")); err != nil {
-		return res, fmt.Errorf("seed: analyze: %w", err)
+		return res, fmt.Errorf("analyze: %w", err)
 	}
 	res.Analyze = time.Since(t)
 	res.Duration = time.Since(started)
@@ -191,7 +197,7 @@ func load(ctx context.Context, conn *sql.Conn, opts Options, progress io.Writer)
 	// seeds cannot interleave. Readers of these tables wait too: the
 	// indexes they would use are being rebuilt.
 	if err := exec("LOCK TABLE " + strings.Join(seededTables, ", ") + " IN ACCESS EXCLUSIVE MODE"); err != nil {
-		return res, fmt.Errorf("seed: lock tables: %w", err)
+		return res, fmt.Errorf("lock tables: %w", err)
 	}
 
 	var users, orgs int64
@@ -214,11 +220,14 @@ func load(ctx context.Context, conn *sql.Conn, opts Options, progress io.Writer)
 		SELECT (SELECT id FROM roles WHERE organization_id IS NULL AND name = 'admin'),
 		       (SELECT id FROM roles WHERE organization_id IS NULL AND name = 'member')`).Scan(&adminRole, &memberRole)
 	if err != nil {
-		return res, fmt.Errorf("seed: find the environment's admin and member roles (is the database migrated?): %w", err)
+		return res, fmt.Errorf("find the environment's admin and member roles (is the database migrated?): %w", err)
 	}
 
 	g := newGenerator(opts, userBase, orgBase, adminRole, memberRole)
 	g.plan()
+	if opts.BigOrg > 0 {
+		res.BigOrgID = formatID("org", &g.orgs[0].id)
+	}
 
 	setAside, err := setAsideIndexes(ctx, conn)
 	if err != nil {
@@ -241,7 +250,7 @@ func load(ctx context.Context, conn *sql.Conn, opts Options, progress io.Writer)
 		start := time.Now()
 		n, err := copyTable(ctx, conn, t.name, t.cols, bar, t.write)
 		if err != nil {
-			return res, fmt.Errorf("seed: copy %s: %w", t.name, err)
+			return res, fmt.Errorf("copy %s: %w", t.name, err)
 		}
 		_ = bar.Finish()
 		res.Tables = append(res.Tables, TableResult{Table: t.name, Rows: n, Duration: time.Since(start)})
@@ -270,7 +279,7 @@ func numberingBases(ctx context.Context, conn *sql.Conn) (userBase, orgBase int6
 		            SELECT (regexp_match(external_id, '^crm-(\d{1,15})$'))[1]::bigint FROM organizations) AS o(n))`,
 	).Scan(&userBase, &orgBase)
 	if err != nil {
-		return 0, 0, fmt.Errorf("seed: number after earlier seedings: %w", err)
+		return 0, 0, fmt.Errorf("number after earlier seedings: %w", err)
 	}
 	return userBase, orgBase, nil
 }

@@ -2,12 +2,17 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"roster/internal/model"
 )
 
 var auditQueries struct {
-	Insert string `query:"insert-audit-event"`
+	Insert    string `query:"insert-audit-event"`
+	Get       string `query:"get-audit-event"`
+	ListOlder string `query:"list-audit-events-older"`
+	ListNewer string `query:"list-audit-events-newer"`
+	Actions   string `query:"audit-actions"`
 }
 
 func init() { loadQueries("audit.sql", &auditQueries) }
@@ -19,4 +24,69 @@ func (s *Store) InsertAuditEvent(ctx context.Context, ev model.AuditEvent) error
 		ev.ActorType, ev.ActorID, ev.ActorLabel, ev.Action, ev.OrganizationID, ev.UserID,
 		ev.TargetType, ev.TargetID, ev.Changes, ev.IP, ev.UserAgent, ev.RequestID, ev.OccurredAt)
 	return err
+}
+
+// AuditFilter narrows the audit log. Zero fields match everything.
+type AuditFilter struct {
+	// Actor is an actor's id, or part of an actor's label (an email, a
+	// client's name), matched case-insensitively.
+	Actor  string
+	OrgID  string
+	UserID string
+	// Action is one action ("membership.created"), or every action under a
+	// prefix when it ends with a dot ("membership.").
+	Action string
+	// From and Until bound occurred_at: From included, Until not.
+	From, Until time.Time
+}
+
+// AuditEvent returns one event by id.
+func (s *Store) AuditEvent(ctx context.Context, id string) (model.AuditEvent, error) {
+	var ev model.AuditEvent
+	return ev, found(s.get(ctx, &ev, auditQueries.Get, id), "audit event")
+}
+
+// ListAuditEvents returns one keyset page of the events f matches, newest
+// first, on (occurred_at, id). There is no total: a filtered log can be
+// millions of rows, and counting them would cost more than the page.
+func (s *Store) ListAuditEvents(ctx context.Context, f AuditFilter, page PageRequest) ([]model.AuditEvent, PageInfo, error) {
+	size, cur, err := page.Parse()
+	if err != nil {
+		return nil, PageInfo{}, err
+	}
+	exact, pattern := f.Action, ""
+	if n := len(f.Action); n > 0 && f.Action[n-1] == '.' {
+		exact, pattern = "", likeEscape(f.Action)+"%"
+	}
+	q := auditQueries.ListOlder
+	var at *time.Time // nil: the first page, from the newest event
+	var afterID string
+	if cur != nil {
+		at, afterID = &cur.CreatedAt, cur.ID
+		if cur.Backward {
+			q = auditQueries.ListNewer
+		}
+	}
+	var rows []model.AuditEvent
+	err = s.selectAll(ctx, &rows, q, f.Actor, likeEscape(f.Actor), f.OrgID, f.UserID, exact, pattern,
+		nullTime(f.From), nullTime(f.Until), at, afterID, size+1)
+	if err != nil {
+		return nil, PageInfo{}, err
+	}
+	rows, info := finishPage(rows, size, cur, func(ev model.AuditEvent) (time.Time, string) { return ev.OccurredAt, ev.ID })
+	return rows, info, nil
+}
+
+// AuditActions lists every distinct action in the log, sorted.
+func (s *Store) AuditActions(ctx context.Context) ([]string, error) {
+	var out []string
+	return out, s.selectAll(ctx, &out, auditQueries.Actions)
+}
+
+// nullTime is NULL for the zero time, so a missing bound drops out of a query.
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }

@@ -2,3 +2,60 @@
 INSERT INTO audit_events (actor_type, actor_id, actor_label, action, organization_id, user_id,
                           target_type, target_id, changes, ip, user_agent, request_id, occurred_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13);
+
+-- name: get-audit-event
+SELECT id, occurred_at, actor_type, actor_id, actor_label, action, organization_id, user_id,
+       target_type, target_id, changes, ip, user_agent, request_id
+FROM audit_events
+WHERE id = $1;
+
+-- name: list-audit-events-older
+-- The log reads newest first, so the next page holds older events. Every
+-- filter is "empty or matches": the parameters are known when the query is
+-- planned, so an unused filter drops out and a used one can take its index
+-- (audit_events_org, _user, _actor, _action, _actor_label_trgm or _time).
+-- $1 actor id, $2 lowercased actor label substring (LIKE-escaped), $3 org id,
+-- $4 user id, $5 exact action, $6 action LIKE pattern, $7 from, $8 until,
+-- $9/$10 the position to continue from (NULL for the first page), $11 limit.
+SELECT id, occurred_at, actor_type, actor_id, actor_label, action, organization_id, user_id,
+       target_type, target_id, changes, ip, user_agent, request_id
+FROM audit_events
+WHERE ($1 = '' OR actor_id = $1 OR lower(actor_label) LIKE '%' || $2 || '%')
+  AND ($3 = '' OR organization_id = $3)
+  AND ($4 = '' OR user_id = $4)
+  AND ($5 = '' OR action = $5)
+  AND ($6 = '' OR action LIKE $6)
+  AND ($7::timestamptz IS NULL OR occurred_at >= $7)
+  AND ($8::timestamptz IS NULL OR occurred_at < $8)
+  AND ($9::timestamptz IS NULL OR (occurred_at, id) < ($9, $10))
+ORDER BY occurred_at DESC, id DESC
+LIMIT $11;
+
+-- name: list-audit-events-newer
+-- The page before a position: newer events, fetched oldest first and put
+-- back in order by the caller. Parameters as in list-audit-events-older.
+SELECT id, occurred_at, actor_type, actor_id, actor_label, action, organization_id, user_id,
+       target_type, target_id, changes, ip, user_agent, request_id
+FROM audit_events
+WHERE ($1 = '' OR actor_id = $1 OR lower(actor_label) LIKE '%' || $2 || '%')
+  AND ($3 = '' OR organization_id = $3)
+  AND ($4 = '' OR user_id = $4)
+  AND ($5 = '' OR action = $5)
+  AND ($6 = '' OR action LIKE $6)
+  AND ($7::timestamptz IS NULL OR occurred_at >= $7)
+  AND ($8::timestamptz IS NULL OR occurred_at < $8)
+  AND (occurred_at, id) > ($9, $10)
+ORDER BY occurred_at, id
+LIMIT $11;
+
+-- name: audit-actions
+-- Every action the log holds, one index probe per distinct action (a skip
+-- scan over audit_events_action) instead of reading the whole log.
+WITH RECURSIVE a (action) AS (
+    (SELECT action FROM audit_events ORDER BY action LIMIT 1)
+    UNION ALL
+    SELECT (SELECT e.action FROM audit_events e WHERE e.action > a.action ORDER BY e.action LIMIT 1)
+    FROM a
+    WHERE a.action IS NOT NULL
+)
+SELECT action FROM a WHERE action IS NOT NULL;

@@ -24,6 +24,7 @@ var membershipQueries struct {
 	ListBackward       string `query:"list-members-backward"`
 	CountFiltered      string `query:"count-members-filtered"`
 	Search             string `query:"search-members"`
+	SearchFiltered     string `query:"search-members-filtered"`
 }
 
 func init() { loadQueries("memberships.sql", &membershipQueries) }
@@ -155,7 +156,7 @@ func (s *Store) HasOtherActiveMembers(ctx context.Context, orgID, exceptID strin
 type MemberFilter struct {
 	Status string // a membership status, or empty for all
 	RoleID string // only members holding this role, or empty
-	Query  string // email or name substring; searches page forward only
+	Query  string // email or name substring, combined with the filters; searches page forward only
 }
 
 type memberRow struct {
@@ -176,7 +177,11 @@ func (s *Store) ListMembers(ctx context.Context, orgID string, f MemberFilter, p
 			cur = &Cursor{CreatedAt: cur.CreatedAt, ID: cur.ID}
 		}
 		_, t, id := keysetArgs(cur)
-		err = s.selectAll(ctx, &rows, membershipQueries.Search, orgID, likeEscape(f.Query), t, id, size+1)
+		if f.Status == "" && f.RoleID == "" {
+			err = s.selectAll(ctx, &rows, membershipQueries.Search, orgID, likeEscape(f.Query), t, id, size+1)
+		} else {
+			err = s.selectAll(ctx, &rows, membershipQueries.SearchFiltered, orgID, likeEscape(f.Query), t, id, size+1, f.Status, f.RoleID)
+		}
 	} else {
 		forward, t, id := keysetArgs(cur)
 		q := membershipQueries.ListForward

@@ -114,3 +114,20 @@ JOIN users u ON u.id = m.user_id
 WHERE (m.created_at, m.id) > ($3, $4)
 ORDER BY m.created_at, m.id
 LIMIT $5;
+
+-- name: search-members-filtered
+-- search-members narrowed by status ($6) and role ($7), for the console's
+-- member list where a search and filters combine.
+WITH matches AS MATERIALIZED (
+    SELECT id FROM users
+    WHERE lower(email) LIKE '%' || $2 || '%' OR lower(name) LIKE '%' || $2 || '%'
+)
+SELECT u.*, m.created_at AS membership_created_at, m.id AS membership_id
+FROM matches
+JOIN memberships m ON m.user_id = matches.id AND m.organization_id = $1
+JOIN users u ON u.id = m.user_id
+WHERE (m.created_at, m.id) > ($3, $4)
+  AND ($6 = '' OR m.status = $6)
+  AND ($7 = '' OR EXISTS (SELECT 1 FROM membership_roles mr WHERE mr.membership_id = m.id AND mr.role_id = $7))
+ORDER BY m.created_at, m.id
+LIMIT $5;

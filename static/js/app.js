@@ -45,3 +45,15 @@
     document.documentElement.classList.add("can-copy");
   }
 })();
+
+// API clients: a page that answers a POST and shows a secret once carries
+// data-replace-url. Its address becomes the list's, so reloading the page
+// shows the list instead of posting the form again (and making a second
+// client). Without JavaScript the browser asks before posting again.
+(function () {
+  "use strict";
+  var page = document.querySelector("[data-replace-url]");
+  if (page && window.history && window.history.replaceState) {
+    window.history.replaceState(null, "", page.getAttribute("data-replace-url"));
+  }
+})();

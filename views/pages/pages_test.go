@@ -78,7 +78,7 @@ func byTag(tag string) func(*html.Node) bool {
 }
 
 func TestHome(t *testing.T) {
-	doc := parse(t, pages.Home(views.Page{Nav: views.NavHome, RequestID: "req-1"}))
+	doc := parse(t, pages.Home(views.Page{Nav: views.NavHome, RequestID: "req-1"}, pages.HomeData{}))
 
 	if got := text(all(doc, byTag("title"))[0]); got != "Roster" {
 		t.Errorf("title = %q", got)
@@ -113,7 +113,7 @@ func TestHome(t *testing.T) {
 }
 
 func TestLayoutHead(t *testing.T) {
-	doc := parse(t, pages.Home(views.Page{}))
+	doc := parse(t, pages.Home(views.Page{}, pages.HomeData{}))
 	htmlEl := all(doc, byTag("html"))[0]
 	if lang, _ := attr(htmlEl, "lang"); lang != "en" {
 		t.Errorf("lang = %q", lang)
@@ -223,7 +223,7 @@ func TestStyleguideFieldInError(t *testing.T) {
 // drop inline styles, <style> blocks, inline scripts and on* handlers.
 func TestNoInlineStyleOrScript(t *testing.T) {
 	for name, c := range map[string]templ.Component{
-		"home":       pages.Home(views.Page{}),
+		"home":       pages.Home(views.Page{}, pages.HomeData{}),
 		"styleguide": pages.Styleguide(views.Page{Flash: views.Flash{Kind: views.FlashInfo, Message: "x"}}),
 		"error":      pages.Error(views.Page{}, pages.ErrorDetails{Status: 400, Title: "Bad", Message: "m", Violations: []apperr.FieldViolation{apperr.Field("email", "is required")}}),
 	} {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"syscall"
 	"time"
 
 	"roster/internal/database"
@@ -44,6 +45,9 @@ func main() {
 		panic(err)
 	}
 	res.WriteSummary(os.Stdout)
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	fmt.Printf("go process cpu: user %.1fs sys %.1fs\n", time.Duration(ru.Utime.Nano()).Seconds(), time.Duration(ru.Stime.Nano()).Seconds())
 	if *keep {
 		fmt.Println("holding")
 		time.Sleep(time.Hour)

@@ -1,0 +1,103 @@
+// Package mailbox holds the pages of the console's dev mailbox: the email
+// outbox, newest first, and one mail with its links made clickable.
+package mailbox
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+)
+
+// Mail is one outbox mail as the pages show it.
+type Mail struct {
+	ID            string
+	To            string
+	ToName        string
+	Subject       string
+	Kind          string
+	Status        string // PENDING, SENT or FAILED
+	Attempts      int
+	CreatedAt     time.Time
+	NextAttemptAt time.Time
+	SentAt        *time.Time
+	LastError     string
+	Text          string
+	HasHTML       bool
+}
+
+// Recipient is "Name <address>", or the address alone.
+func (m Mail) Recipient() string {
+	if m.ToName == "" {
+		return m.To
+	}
+	return m.ToName + " <" + m.To + ">"
+}
+
+// URL is the mail's page.
+func (m Mail) URL() string { return "/dev/mailbox/" + m.ID }
+
+// HTMLURL serves the mail's HTML part on its own, sandboxed.
+func (m Mail) HTMLURL() string { return m.URL() + "/html" }
+
+// Delivery says in words where the mail stands. sending tells whether a
+// worker sends mail at all.
+func (m Mail) Delivery(sending bool) string {
+	switch {
+	case m.Status == "SENT" && m.SentAt != nil:
+		return "Sent " + when(*m.SentAt)
+	case m.Status == "FAILED":
+		return fmt.Sprintf("Gave up after %d %s", m.Attempts, plural(m.Attempts, "attempt", "attempts"))
+	case !sending:
+		return "Not sent: no mail server is set"
+	case m.Attempts == 0:
+		return "Waiting to be sent"
+	}
+	return fmt.Sprintf("%d failed %s; next try %s", m.Attempts, plural(m.Attempts, "attempt", "attempts"), when(m.NextAttemptAt))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func when(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// textPiece is a run of a mail's text: plain, or a link to make clickable.
+type textPiece struct {
+	Text string
+	Link bool
+}
+
+var linkPattern = regexp.MustCompile(`https?://[^\s<>"]+`)
+
+// pieces splits text into plain runs and http(s) links.
+func pieces(text string) []textPiece {
+	var out []textPiece
+	last := 0
+	for _, loc := range linkPattern.FindAllStringIndex(text, -1) {
+		if loc[0] > last {
+			out = append(out, textPiece{Text: text[last:loc[0]]})
+		}
+		out = append(out, textPiece{Text: text[loc[0]:loc[1]], Link: true})
+		last = loc[1]
+	}
+	if last < len(text) {
+		out = append(out, textPiece{Text: text[last:]})
+	}
+	return out
+}
+
+// links lists the text's http(s) links once each, in order.
+func links(text string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, l := range linkPattern.FindAllString(text, -1) {
+		if !seen[l] {
+			seen[l] = true
+			out = append(out, l)
+		}
+	}
+	return out
+}

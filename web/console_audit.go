@@ -1,0 +1,58 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"roster/internal/apperr"
+	"roster/internal/directory"
+	"roster/views"
+	auditpages "roster/views/pages/audit"
+)
+
+// auditHandler serves the audit log: every change, newest first, read-only
+// for every console role.
+type auditHandler struct {
+	dir *directory.Service
+}
+
+func (h auditHandler) Routes(g *echo.Group) {
+	g.GET("/audit", h.list)
+	g.GET("/audit/:id", h.show)
+}
+
+// list shows one page of the log as filtered by the query string. A bad
+// filter (a date that is not one) shows the form again with the problem
+// beside the field, and no entries.
+func (h auditHandler) list(c echo.Context) error {
+	f := auditpages.Filter{
+		Actor: c.QueryParam("actor"), Org: c.QueryParam("org"), User: c.QueryParam("user"),
+		Action: c.QueryParam("action"), From: c.QueryParam("from"), To: c.QueryParam("to"),
+	}
+	log, err := h.dir.AuditLog(c.Request().Context(), directory.AuditQuery{
+		Actor: f.Actor, Org: f.Org, User: f.User, Action: f.Action, From: f.From, To: f.To,
+		PageToken: c.QueryParam("page"),
+	})
+	problems := apperr.FieldErrors(err)
+	if err != nil && problems == nil {
+		return err
+	}
+	status := http.StatusOK
+	if problems != nil {
+		status = http.StatusBadRequest
+	}
+	return render(c, status, auditpages.List(newPage(c, "Audit log", views.NavAudit), auditpages.ListData{
+		Filter: f, Errors: problems, Actions: log.Actions, Events: log.Events,
+		PrevToken: log.Page.PrevToken, NextToken: log.Page.NextToken,
+	}))
+}
+
+// show is one entry in full.
+func (h auditHandler) show(c echo.Context) error {
+	ev, err := h.dir.AuditEvent(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, auditpages.Entry(newPage(c, "Audit entry "+ev.ID, views.NavAudit), ev))
+}
