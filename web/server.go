@@ -72,7 +72,11 @@ func New(d Deps) *echo.Echo {
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}),
 		respondToErrors,
 		recoverPanics(d.Log),
-		middleware.BodyLimit(maxBodySize),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+			Limit: maxBodySize,
+			// The bulk import takes whole files and sets its own, larger limit.
+			Skipper: func(c echo.Context) bool { return c.Path() == "/api/v1/import" },
+		}),
 		withFlashes(newFlashStore(d.SecretKey, https)),
 	)
 

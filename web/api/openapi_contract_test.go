@@ -251,6 +251,14 @@ func TestOpenAPIContract(t *testing.T) {
 	e.ServeHTTP(rec, req)
 	c.check("GET", api.OpenAPIPath, &testkit.APIResponse{Status: rec.Code, Header: rec.Header(), Raw: rec.Body.Bytes()}, 200)
 
+	// Import: a dry run, a real one with a bad row reported, and a bad shape.
+	csv := "user_external_id,email,org_external_id,org_display_name,roles\n" +
+		"u-9,nine@import.test,o-9,Imported,admin\n" +
+		"u-10,not-an-email,o-9,Imported,member\n"
+	c.raw("POST", "/api/v1/import?shape=one-to-one&dry_run=true", "text/csv", csv, 200)
+	c.raw("POST", "/api/v1/import?shape=one-to-one", "text/csv", csv, 200)
+	c.raw("POST", "/api/v1/import?shape=sideways", "text/csv", csv, 400)
+
 	c.checkCoverage()
 }
 
