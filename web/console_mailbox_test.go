@@ -196,6 +196,14 @@ func TestMailboxWithMailServer(t *testing.T) {
 	if !strings.Contains(res.Body, `data-testid="mail-last-error"`) || !strings.Contains(res.Body, `<dd data-testid="mail-attempts">1</dd>`) {
 		t.Errorf("mail page lacks attempts or last error:\n%s", res.Body)
 	}
+	// What an operator sees.
+	b := testkit.NewBrowser(t)
+	testkit.SignInAdmin(t, srv, b, "owner@acme.test", adminauth.Owner)
+	b.Run(chromedp.Navigate(srv.URL + "/dev/mailbox"))
+	k := browserKit{t, b}
+	k.waitFor("mailbox-sending")
+	k.noProblems("mailbox with a mail server")
+	b.Screenshot("mailbox-sending")
 }
 
 func TestMailboxInBrowser(t *testing.T) {

@@ -70,12 +70,12 @@ type server struct {
 	done           chan struct{}
 }
 
-func startServe(t *testing.T, dataDir string) *server {
+func startServe(t *testing.T, dataDir string, extraEnv ...string) *server {
 	t.Helper()
 	addr := freeAddr(t)
 	s := &server{stdout: &syncBuffer{}, stderr: &syncBuffer{}, base: "http://" + addr, done: make(chan struct{})}
 	s.cmd = exec.Command(rosterBin, "serve")
-	s.cmd.Env = env("ROSTER_DATA_DIR="+dataDir, "ROSTER_ADDR="+addr)
+	s.cmd.Env = env(append([]string{"ROSTER_DATA_DIR=" + dataDir, "ROSTER_ADDR=" + addr}, extraEnv...)...)
 	s.cmd.Stdout, s.cmd.Stderr = s.stdout, s.stderr
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)

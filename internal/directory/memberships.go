@@ -423,11 +423,6 @@ func newToken() (token string, hash []byte) {
 	return token, sum[:]
 }
 
-// oneLine keeps a value from breaking a mail header onto a new line.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}
-
 // ListMembers pages through an org's members, as users with their memberships.
 func (s *Service) ListMembers(ctx context.Context, orgID string, f store.MemberFilter, page store.PageRequest) ([]model.User, store.PageInfo, error) {
 	if _, err := s.store.Organization(ctx, orgID); err != nil {

@@ -52,7 +52,9 @@ func (m Mail) Delivery(sending bool) string {
 	case m.Attempts == 0:
 		return "Waiting to be sent"
 	}
-	return fmt.Sprintf("%d failed %s; next try %s", m.Attempts, plural(m.Attempts, "attempt", "attempts"), when(m.NextAttemptAt))
+	// To the second: the first retries come within a minute or two.
+	return fmt.Sprintf("%d failed %s; next try %s", m.Attempts, plural(m.Attempts, "attempt", "attempts"),
+		m.NextAttemptAt.UTC().Format("2006-01-02 15:04:05 UTC"))
 }
 
 func plural(n int, one, many string) string {
