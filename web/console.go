@@ -37,7 +37,7 @@ func homeData(s directory.HomeStats) pages.HomeData {
 		Days:               make([]pages.HomeDay, len(s.Days)),
 	}
 	for i, day := range s.Days {
-		d.Days[i] = pages.HomeDay{Day: day.Day, SignIns: day.SignIns, NewUsers: day.NewUsers}
+		d.Days[i] = pages.HomeDay{Day: day.Day.UTC(), SignIns: day.SignIns, NewUsers: day.NewUsers}
 	}
 	return d
 }

@@ -19,7 +19,7 @@ import (
 
 // The members tab of an organization, each member's page, and removal.
 
-var memberStatuses = []string{model.StatusActive, model.StatusPendingInvite, model.StatusInviteExpired, model.StatusInactive}
+var orgMemberStatuses = []string{model.StatusActive, model.StatusPendingInvite, model.StatusInviteExpired, model.StatusInactive}
 
 func (h orgsHandler) members(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -34,7 +34,7 @@ func (h orgsHandler) members(c echo.Context) error {
 	d := orgs.MembersData{Org: orgRef(o), Query: strings.TrimSpace(c.QueryParam("q"))}
 	var f store.MemberFilter
 	f.Query = d.Query
-	for _, s := range memberStatuses {
+	for _, s := range orgMemberStatuses {
 		d.Statuses = append(d.Statuses, orgs.Option{Value: s, Label: orgStatusLabel(s)})
 		if s == c.QueryParam("status") {
 			f.Status, d.Status = s, s

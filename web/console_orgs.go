@@ -174,7 +174,7 @@ func (h orgsHandler) renderDetail(c echo.Context, status int, edit *orgs.OrgForm
 	if meta != nil {
 		d.Metadata = *meta
 	} else {
-		d.Metadata = metadataForm(o.Metadata)
+		d.Metadata = orgMetadataForm(o.Metadata)
 	}
 	if settings != nil {
 		d.Settings = *settings
@@ -200,12 +200,12 @@ func (h orgsHandler) update(c echo.Context) error {
 	return orgRedirect(c, views.FlashSuccess, "Saved the profile of "+o.DisplayName+".", "/organizations/"+o.ID)
 }
 
-// emptyMetadataRows is how many blank rows the metadata form offers for new
+// orgEmptyMetadataRows is how many blank rows the metadata form offers for new
 // entries; more can be added after saving.
-const emptyMetadataRows = 3
+const orgEmptyMetadataRows = 3
 
-// metadataForm shows stored metadata sorted by key, then the blank rows.
-func metadataForm(m model.Metadata) orgs.MetadataForm {
+// orgMetadataForm shows stored metadata sorted by key, then the blank rows.
+func orgMetadataForm(m model.Metadata) orgs.MetadataForm {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -215,11 +215,11 @@ func metadataForm(m model.Metadata) orgs.MetadataForm {
 	for _, k := range keys {
 		f.Rows = append(f.Rows, orgs.MetadataRow{Key: k, Value: m[k]})
 	}
-	return withBlankRows(f)
+	return orgWithBlankRows(f)
 }
 
-func withBlankRows(f orgs.MetadataForm) orgs.MetadataForm {
-	for range emptyMetadataRows {
+func orgWithBlankRows(f orgs.MetadataForm) orgs.MetadataForm {
+	for range orgEmptyMetadataRows {
 		f.Rows = append(f.Rows, orgs.MetadataRow{})
 	}
 	return f
@@ -230,30 +230,30 @@ func (h orgsHandler) updateMetadata(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, m := parseMetadataRows(form)
+	f, m := orgParseMetadataRows(form)
 	// The service's checks too, so every row's problem shows at once.
-	if err := directory.CheckMetadata(m); err != nil {
-		attachMetadataErrors(&f, err)
+	if err := directory.CheckOrganizationMetadata(m); err != nil {
+		orgAttachMetadataErrors(&f, err)
 	}
-	if !hasRowErrors(f) && f.Problem == "" {
+	if !orgHasRowErrors(f) && f.Problem == "" {
 		_, err = h.dir.UpdateOrganization(c.Request().Context(), c.Param("org"), directory.OrganizationInput{Metadata: m})
 		if orgInputError(err) {
-			attachMetadataErrors(&f, err)
+			orgAttachMetadataErrors(&f, err)
 		} else if err != nil {
 			return err
 		}
 	}
-	if hasRowErrors(f) || f.Problem != "" {
-		f = withBlankRows(f)
+	if orgHasRowErrors(f) || f.Problem != "" {
+		f = orgWithBlankRows(f)
 		return h.renderDetail(c, http.StatusUnprocessableEntity, nil, &f, nil)
 	}
 	return orgRedirect(c, views.FlashSuccess, "Saved the metadata.", "/organizations/"+c.Param("org"))
 }
 
-// parseMetadataRows pairs the form's key and value inputs into rows and a
+// orgParseMetadataRows pairs the form's key and value inputs into rows and a
 // map. A row with both boxes empty is dropped (that is how one removes an
 // entry); a value without a key, or a key twice, is marked on its row.
-func parseMetadataRows(form url.Values) (orgs.MetadataForm, model.Metadata) {
+func orgParseMetadataRows(form url.Values) (orgs.MetadataForm, model.Metadata) {
 	keys, values := form["key"], form["value"]
 	var f orgs.MetadataForm
 	m := model.Metadata{}
@@ -280,27 +280,27 @@ func parseMetadataRows(form url.Values) (orgs.MetadataForm, model.Metadata) {
 	return f, m
 }
 
-// attachMetadataErrors puts the service's "metadata.<key>" messages on the
+// orgAttachMetadataErrors puts the service's "metadata.<key>" messages on the
 // rows of those keys, and anything else at the top of the form.
-func attachMetadataErrors(f *orgs.MetadataForm, err error) {
+func orgAttachMetadataErrors(f *orgs.MetadataForm, err error) {
 	for field, msg := range apperr.FieldErrors(err) {
 		key, ok := strings.CutPrefix(field, "metadata.")
 		placed := false
 		for i := range f.Rows {
 			if ok && f.Rows[i].Key == key {
-				f.Rows[i].Error, placed = "This entry's "+msg, true
+				f.Rows[i].Error, placed = orgSentence(msg), true
 			}
 		}
 		if !placed {
 			f.Problem = "Metadata " + msg
 		}
 	}
-	if f.Problem == "" && !hasRowErrors(*f) {
+	if f.Problem == "" && !orgHasRowErrors(*f) {
 		f.Problem = orgErrorMessage(err)
 	}
 }
 
-func hasRowErrors(f orgs.MetadataForm) bool {
+func orgHasRowErrors(f orgs.MetadataForm) bool {
 	for _, r := range f.Rows {
 		if r.Error != "" {
 			return true
@@ -435,6 +435,14 @@ func orgFormFailure(err error, fields *orgs.FormErrors, problem *string, shown .
 func orgInputError(err error) bool {
 	return errors.Is(err, apperr.ErrInvalid) || errors.Is(err, apperr.ErrConflict) ||
 		errors.Is(err, apperr.ErrFailedPrecondition)
+}
+
+// orgSentence makes a field's message ("must be …") a sentence of its own.
+func orgSentence(msg string) string {
+	if msg == "" {
+		return msg
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:] + "."
 }
 
 // orgErrorMessage is the message of a service error, with a capital letter.

@@ -294,6 +294,13 @@ func TestOrgsInBrowser(t *testing.T) {
 	if wide := testkit.Result(b, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)); wide {
 		t.Error("the list is wider than a phone's screen")
 	}
+	k.clickThen(orgSel("org-link"), "org-details")
+	k.clickThen(orgSel("tab-members"), "members-table")
+	k.noProblems("members on a phone")
+	b.Screenshot("org-members-mobile")
+	if wide := testkit.Result(b, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)); wide {
+		t.Error("the members tab is wider than a phone's screen")
+	}
 }
 
 // A viewer sees every page and no control that changes anything.

@@ -321,7 +321,7 @@ func TestOrgOverviewEditMetadataSettings(t *testing.T) {
 	}
 	res = ed.PostForm(base+"/metadata", url.Values{"key": {"ab", "plan", "plan", ""}, "value": {"x", "1", "2", "orphan"}})
 	wantStatus(t, "bad metadata", res, http.StatusUnprocessableEntity)
-	orgWantText(t, "bad metadata", res.Body, "keys must be 3 to 25 characters", "This key is used twice", "Give this value a key", `value="orphan"`)
+	orgWantText(t, "bad metadata", res.Body, "Keys must be 3 to 25 characters.", "This key is used twice", "Give this value a key", `value="orphan"`)
 	// Emptying a row removes its entry.
 	res = ed.PostForm(base+"/metadata", url.Values{"key": {"plan", ""}, "value": {"gold", ""}})
 	orgFollow(t, ed, "remove metadata", res, base)

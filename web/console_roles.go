@@ -141,11 +141,20 @@ func (h rolesHandler) roleForm(c echo.Context, status int, editing bool, f roles
 	if err != nil {
 		return err
 	}
+	d := roles.RoleFormData{Editing: editing, Form: f, Roles: all, Permissions: perms, Errors: errs}
+	for _, r := range all {
+		if r.Name == f.Extends {
+			byRole, err := h.dir.EffectivePermissionsByRole(ctx, []string{r.ID})
+			if err != nil {
+				return err
+			}
+			d.Inherited = byRole[r.ID]
+		}
+	}
 	title := "New role"
 	if editing {
 		title = "Edit role " + f.Name
 	}
-	d := roles.RoleFormData{Editing: editing, Form: f, Roles: all, Permissions: perms, Errors: errs}
 	return render(c, status, roles.RoleFormPage(newPage(c, title, views.NavRoles), d))
 }
 

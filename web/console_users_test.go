@@ -227,9 +227,21 @@ func TestUserPage(t *testing.T) {
 	k := newPeopleKit(t)
 	acme, ann := k.org("Acme", "acme", "ann@acme.test")
 	k.session(ann.ID)
+	_, bob := k.org("Bobco", "bobco", "bob@bobco.test")
+	if _, err := k.srv.DB.Exec(`INSERT INTO identities (user_id, provider_kind, is_social, issuer, subject, email, email_verified, last_login_at)
+		VALUES ($1, 'GOOGLE', true, 'https://accounts.google.com', 'g-1234', 'bob@bobco.test', true, $2)`, bob.ID, k.srv.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
 	cc := testkit.NewConsoleClient(t, k.srv, "ed@acme.test", adminauth.Editor)
 
-	res := cc.Get("/users/" + ann.ID)
+	res := cc.Get("/users/" + bob.ID)
+	wantStatus(t, "user with an identity", res, http.StatusOK)
+	mustShow(t, "identity", rowOf(t, res.Body, `data-testid="identity-row"`), "GOOGLE", "https://accounts.google.com", "g-1234",
+		"bob@bobco.test", `data-status="VERIFIED"`, "2026-01-15 09:00 UTC")
+	mustShow(t, "no sessions", res.Body, `data-testid="sessions-empty"`)
+	mustNotShow(t, "no sessions", res.Body, `data-testid="revoke-all-sessions"`)
+
+	res = cc.Get("/users/" + ann.ID)
 	wantStatus(t, "user page", res, http.StatusOK)
 	mustShow(t, "user page", res.Body,
 		`data-testid="user-email">ann@acme.test`, ann.ID,

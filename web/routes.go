@@ -6,7 +6,10 @@ import (
 	"roster/internal/adminauth"
 	"roster/internal/apiclients"
 	"roster/internal/directory"
+	"roster/internal/enduser"
+	"roster/internal/invitations"
 	"roster/internal/mail"
+	"roster/internal/social"
 	"roster/internal/store"
 	"roster/web/api"
 )
@@ -18,6 +21,9 @@ func routes(e *echo.Echo, d Deps) {
 	dir := directory.New(st, d.Clock)
 	dir.BaseURL = d.Config.PublicURL.String()
 	tokens := apiclients.New(st, d.Clock, apiclients.Options{SecretKey: d.SecretKey, Issuer: d.Config.PublicURL.String()})
+	socials := social.New(st, d.Clock, d.SecretKey, d.Config.PublicURL.String())
+	users := enduser.New(st, d.Clock, dir, socials, d.Config.PublicURL.String())
+	invites := invitations.New(st, dir, d.Clock, invitations.Options{BaseURL: d.Config.PublicURL.String(), SetPassword: users.SetPassword})
 
 	// Probes and assets.
 	e.GET("/healthz", healthz)
@@ -40,12 +46,21 @@ func routes(e *echo.Echo, d Deps) {
 	adminSessionsHandler{auth: auth, svc: admins}.Routes(console)
 	mailboxHandler{box: mail.NewMailbox(st, d.Config.SMTPURL != nil)}.Routes(console)
 	orgsHandler{dir: dir}.Routes(console)
+	bulkInviteHandler{dir: dir, inv: invites}.Routes(console)
 	auditHandler{dir: dir}.Routes(console)
 	usersHandler{dir: dir}.Routes(console)
 	rolesHandler{dir: dir}.Routes(console)
 	apiClientsHandler{svc: tokens}.Routes(console)
+	settingsHandler{dir: dir, social: socials}.Routes(console)
 	// The style guide shows sample content only, so it needs no sign-in.
 	e.GET("/_styleguide", pagesHandler.styleguide)
+
+	// Hosted end-user pages: sign-in, organizations, invitations. End users
+	// never see the console; these are outside its group (hosted_session.go).
+	userAuth := newHostedAuth(users, d)
+	hostedSignInHandler{auth: userAuth, users: users}.Routes(e)
+	newHostedSocialHandler(userAuth, socials, users, d).Routes(e)
+	hostedOrgsHandler{auth: userAuth, users: users, invites: invites}.Routes(e)
 
 	// Management API: a token from /oauth/token, then bearer calls to /api/v1.
 	api.RegisterToken(e, tokens)

@@ -95,6 +95,7 @@ func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("%w\nRun again with --yes to add to them.", err)
 	}
 	if err != nil {
+		fmt.Fprintln(stderr) // end the progress bar's line
 		return err
 	}
 	res.WriteSummary(stdout)

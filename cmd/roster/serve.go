@@ -17,6 +17,7 @@ import (
 	"roster/internal/clock"
 	"roster/internal/config"
 	"roster/internal/database"
+	"roster/internal/invitations"
 	"roster/internal/mail"
 	"roster/internal/store"
 	"roster/web"
@@ -108,7 +109,7 @@ func runServe(ctx context.Context, args []string) error {
 }
 
 // startWorkers starts the background jobs that run beside the web server:
-// mail delivery (cleanups will come here). Each must return soon after ctx
+// mail delivery and marking expired invitations (cleanups will come here). Each must return soon after ctx
 // is cancelled; wait blocks until all have.
 func startWorkers(ctx context.Context, db *sqlx.DB, cfg config.Config, log *slog.Logger) (wait func()) {
 	var wg sync.WaitGroup
@@ -123,5 +124,7 @@ func startWorkers(ctx context.Context, db *sqlx.DB, cfg config.Config, log *slog
 			wg.Go(func() { w.Run(ctx) })
 		}
 	}
+	expiry := invitations.NewExpiryJob(store.New(db), clock.Real{}, log.With("worker", "invitation-expiry"), invitations.ExpiryOptions{})
+	wg.Go(func() { expiry.Run(ctx) })
 	return wg.Wait
 }

@@ -67,7 +67,7 @@ func (s *Service) CreateOrganizationInvitingAdmin(ctx context.Context, in Organi
 		}
 		u, _, err := s.findOrCreateUser(ctx, tx, UserInput{Email: &adminEmail})
 		if err != nil {
-			return renameField(err, "email", "admin_email")
+			return orgRenameField(err, "email", "admin_email")
 		}
 		_, err = s.addMembership(ctx, tx, org, u, MembershipInput{
 			Roles: []string{admin.Name}, InviterEmail: &inviterEmail, SendInvitation: true,
@@ -77,9 +77,9 @@ func (s *Service) CreateOrganizationInvitingAdmin(ctx context.Context, in Organi
 	return o, err
 }
 
-// renameField moves field violations of from onto to, for a form whose
+// orgRenameField moves field violations of from onto to, for a form whose
 // input has another name than the service's.
-func renameField(err error, from, to string) error {
+func orgRenameField(err error, from, to string) error {
 	var ae *apperr.Error
 	if errors.As(err, &ae) {
 		for i := range ae.Violations {
@@ -208,10 +208,10 @@ func (s *Service) OrgDeletionImpact(ctx context.Context, orgID string) (members,
 	return members, usersDeleted, nil
 }
 
-// CheckMetadata checks a metadata map as every write of one does, for a
+// CheckOrganizationMetadata checks a metadata map as every write of one does, for a
 // form that wants all its problems at once, before anything is written.
 // Violations are on "metadata.<key>" (or "metadata" for the whole map).
-func CheckMetadata(m model.Metadata) error {
+func CheckOrganizationMetadata(m model.Metadata) error {
 	var v apperr.Violations
 	checkMetadata(&v, "metadata", m)
 	return v.Err()

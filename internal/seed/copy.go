@@ -1,12 +1,10 @@
 package seed
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
-	"os"
 	"strings"
 
 	"github.com/schollz/progressbar/v3"
@@ -22,47 +20,7 @@ type copyData interface {
 
 // copyTable streams the rows write produces into table with COPY, on conn,
 // which must be inside a transaction. It returns the rows sent.
-var UseExecForMeasurement = os.Getenv("SEED_EXEC") == "1"
-
-func copyTableExec(ctx context.Context, conn *sql.Conn, table string, cols []string, bar *progressbar.ProgressBar, write func(*rowWriter) error) (int64, error) {
-	stmt, err := conn.PrepareContext(ctx, "COPY "+table+" ("+strings.Join(cols, ", ")+") FROM STDIN")
-	if err != nil {
-		return 0, err
-	}
-	var rows int64
-	args := make([]any, len(cols))
-	w := newRowWriter(func(chunk []byte, n int64) error {
-		for _, line := range bytes.Split(chunk[:len(chunk)-1], []byte{'\n'}) {
-			for i, f := range bytes.Split(line, []byte{'\t'}) {
-				if string(f) == `\N` {
-					args[i] = nil
-				} else {
-					args[i] = string(f)
-				}
-			}
-			if _, err := stmt.ExecContext(ctx, args...); err != nil {
-				return err
-			}
-		}
-		rows += n
-		_ = bar.Add64(n)
-		return nil
-	})
-	err = write(w)
-	if err == nil {
-		err = w.done()
-	}
-	if err == nil {
-		_, err = stmt.ExecContext(ctx)
-	}
-	stmt.Close()
-	return rows, err
-}
-
 func copyTable(ctx context.Context, conn *sql.Conn, table string, cols []string, bar *progressbar.ProgressBar, write func(*rowWriter) error) (int64, error) {
-	if UseExecForMeasurement {
-		return copyTableExec(ctx, conn, table, cols, bar, write)
-	}
 	query := "COPY " + table + " (" + strings.Join(cols, ", ") + ") FROM STDIN"
 	var rows int64
 	err := conn.Raw(func(dc any) error {

@@ -179,8 +179,8 @@ func Run(ctx context.Context, db *sqlx.DB, opts Options, progress io.Writer) (Re
 // load does the work inside the transaction.
 func load(ctx context.Context, conn *sql.Conn, opts Options, progress io.Writer) (Result, error) {
 	var res Result
-	exec := func(q string, args ...any) error {
-		_, err := conn.ExecContext(ctx, q, args...)
+	exec := func(q string) error {
+		_, err := conn.ExecContext(ctx, q)
 		return err
 	}
 	// Index builds are the bulk of the work after the COPYs; more memory

@@ -194,6 +194,23 @@ func TestRun(t *testing.T) {
 		}
 	})
 
+	t.Run("cached member counts agree", func(t *testing.T) {
+		// Kept by a statement trigger on memberships, which COPY fires too.
+		n := count(t, db, `
+			SELECT count(*) FROM organizations o
+			LEFT JOIN organization_member_counts c ON c.organization_id = o.id
+			LEFT JOIN (SELECT organization_id, count(*) AS total,
+			                  count(*) FILTER (WHERE status = 'ACTIVE') AS active,
+			                  count(*) FILTER (WHERE status = 'PENDING_INVITE') AS pending
+			           FROM memberships GROUP BY 1) AS m ON m.organization_id = o.id
+			WHERE coalesce(c.total, 0) <> coalesce(m.total, 0)
+			   OR coalesce(c.active, 0) <> coalesce(m.active, 0)
+			   OR coalesce(c.pending, 0) <> coalesce(m.pending, 0)`)
+		if n != 0 {
+			t.Errorf("%d orgs have a wrong cached member count", n)
+		}
+	})
+
 	t.Run("indexes and keys restored exactly", func(t *testing.T) {
 		if after := schema(t, db); after != before {
 			t.Errorf("schema changed:\nbefore:\n%s\nafter:\n%s", before, after)

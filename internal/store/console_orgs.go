@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lib/pq"
+
 	"roster/internal/apperr"
 	"roster/internal/model"
 )
@@ -16,6 +18,7 @@ var consoleOrgQueries struct {
 	CreatedDesc         string `query:"console-orgs-created-desc"`
 	NameAsc             string `query:"console-orgs-name-asc"`
 	NameDesc            string `query:"console-orgs-name-desc"`
+	WithDomain          string `query:"console-orgs-with-domain"`
 	Count               string `query:"console-orgs-count"`
 	Counts              string `query:"console-org-counts"`
 	InvitationsForward  string `query:"console-invitations-forward"`
@@ -57,8 +60,8 @@ func (c orgCursor) encode() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// endOfTime is where a newest-first list starts: after every created_at.
-var endOfTime = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+// orgEndOfTime is where a newest-first list starts: after every created_at.
+var orgEndOfTime = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 
 // ConsoleListOrganizations returns one keyset page of organizations in the
 // order sort, those matching query only when it is not empty (see
@@ -77,6 +80,8 @@ func (s *Store) ConsoleListOrganizations(ctx context.Context, query string, sort
 		}
 		cur = &c
 	}
+	// Each order has a query forward and its mirror backward; the first
+	// page starts before every key of the order.
 	backward := cur != nil && cur.Backward
 	var q string
 	var key any
@@ -88,7 +93,7 @@ func (s *Store) ConsoleListOrganizations(ctx context.Context, query string, sort
 	case sort == OrgsOldest && !backward, sort == OrgsNewest && backward:
 		q, key = consoleOrgQueries.CreatedAsc, time.Time{}
 	default:
-		q, key = consoleOrgQueries.CreatedDesc, endOfTime
+		q, key = consoleOrgQueries.CreatedDesc, orgEndOfTime
 	}
 	id := ""
 	if cur != nil {
@@ -100,11 +105,15 @@ func (s *Store) ConsoleListOrganizations(ctx context.Context, query string, sort
 	}
 	raw := strings.TrimSpace(query)
 	like, exact := "", ""
+	withDomain := []string{}
 	if raw != "" {
 		like, exact = likeEscape(raw), strings.ToLower(raw)
+		if err := s.selectAll(ctx, &withDomain, consoleOrgQueries.WithDomain, exact); err != nil {
+			return nil, PageInfo{}, err
+		}
 	}
 	var rows []OrgListRow
-	if err := s.selectAll(ctx, &rows, q, key, id, like, exact, raw, size+1); err != nil {
+	if err := s.selectAll(ctx, &rows, q, key, id, like, exact, raw, pq.Array(withDomain), size+1); err != nil {
 		return nil, PageInfo{}, err
 	}
 	rows, info := finishOrgPage(rows, size, sort, cur)
@@ -112,7 +121,7 @@ func (s *Store) ConsoleListOrganizations(ctx context.Context, query string, sort
 	if raw != "" {
 		table = "" // a search says "more than 10,000", not the table's size
 	}
-	info.TotalSize, err = s.cappedCount(ctx, table, consoleOrgQueries.Count, like, exact, raw)
+	info.TotalSize, err = s.cappedCount(ctx, table, consoleOrgQueries.Count, like, exact, raw, pq.Array(withDomain))
 	return rows, info, err
 }
 
@@ -179,7 +188,7 @@ func (s *Store) ListInvitations(ctx context.Context, orgID string, page PageRequ
 		return nil, PageInfo{}, err
 	}
 	// Newest first: forward is "<" from the end of time, backward is ">".
-	q, t, id := consoleOrgQueries.InvitationsForward, endOfTime, ""
+	q, t, id := consoleOrgQueries.InvitationsForward, orgEndOfTime, ""
 	if cur != nil {
 		t, id = cur.CreatedAt, cur.ID
 		if cur.Backward {

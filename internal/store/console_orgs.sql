@@ -1,13 +1,19 @@
--- Queries behind the console's organization pages. The lists page by
--- keyset like every other list; see console_orgs.go for which query serves
--- which sort and direction.
+-- Queries behind the console's organization pages.
 
+-- The organization list pages on (created_at, id) or, by name, on
+-- (lower(display_name), id); each order has a query that pages forward and
+-- its mirror that pages back (console_orgs.go says which serves which).
+-- Each row carries the trigger-kept member count: a page is one query.
+--
 -- A search ($3 not empty) matches a display name substring (the trigram
--- index on lower(display_name)), or exactly a slug, an external id or one of
--- the org's domains. $3 is the LIKE-escaped lowercase query, $4 the plain
--- lowercase one (slugs and domains are stored lowercase), $5 the query as
--- typed (external ids are the customer's and keep their case). Each row
--- carries the trigger-kept member count, so a page costs one query.
+-- index on lower(display_name)), or exactly a slug, an external id or one
+-- of the org's domains. $3 is the LIKE-escaped lowercase query, $4 the plain
+-- lowercase one (slugs are stored lowercase), $5 the query as typed
+-- (external ids keep their case), $6 the ids of orgs with that domain
+-- (console-orgs-with-domain, looked up first). Written as one OR of indexed
+-- conditions, the planner sees how rare the match is: a rare one is
+-- gathered through the indexes and sorted, a common one walks the order's
+-- index and filters. Without a search, $3 = '' is folded away at planning.
 
 -- name: console-orgs-created-asc
 SELECT o.*, coalesce(c.total, 0) AS member_count
@@ -15,9 +21,9 @@ FROM organizations o
 LEFT JOIN organization_member_counts c ON c.organization_id = o.id
 WHERE (o.created_at, o.id) > ($1, $2)
   AND ($3 = '' OR lower(o.display_name) LIKE '%' || $3 || '%' OR o.slug = $4 OR o.external_id = $5
-       OR o.id IN (SELECT d.organization_id FROM organization_domains d WHERE d.domain = $4))
+       OR o.id = ANY($6))
 ORDER BY o.created_at, o.id
-LIMIT $6;
+LIMIT $7;
 
 -- name: console-orgs-created-desc
 SELECT o.*, coalesce(c.total, 0) AS member_count
@@ -25,9 +31,9 @@ FROM organizations o
 LEFT JOIN organization_member_counts c ON c.organization_id = o.id
 WHERE (o.created_at, o.id) < ($1, $2)
   AND ($3 = '' OR lower(o.display_name) LIKE '%' || $3 || '%' OR o.slug = $4 OR o.external_id = $5
-       OR o.id IN (SELECT d.organization_id FROM organization_domains d WHERE d.domain = $4))
+       OR o.id = ANY($6))
 ORDER BY o.created_at DESC, o.id DESC
-LIMIT $6;
+LIMIT $7;
 
 -- name: console-orgs-name-asc
 -- Name order walks organizations_name_keyset (migration 00007).
@@ -36,9 +42,9 @@ FROM organizations o
 LEFT JOIN organization_member_counts c ON c.organization_id = o.id
 WHERE (lower(o.display_name), o.id) > ($1, $2)
   AND ($3 = '' OR lower(o.display_name) LIKE '%' || $3 || '%' OR o.slug = $4 OR o.external_id = $5
-       OR o.id IN (SELECT d.organization_id FROM organization_domains d WHERE d.domain = $4))
+       OR o.id = ANY($6))
 ORDER BY lower(o.display_name), o.id
-LIMIT $6;
+LIMIT $7;
 
 -- name: console-orgs-name-desc
 SELECT o.*, coalesce(c.total, 0) AS member_count
@@ -46,15 +52,18 @@ FROM organizations o
 LEFT JOIN organization_member_counts c ON c.organization_id = o.id
 WHERE (lower(o.display_name), o.id) < ($1, $2)
   AND ($3 = '' OR lower(o.display_name) LIKE '%' || $3 || '%' OR o.slug = $4 OR o.external_id = $5
-       OR o.id IN (SELECT d.organization_id FROM organization_domains d WHERE d.domain = $4))
+       OR o.id = ANY($6))
 ORDER BY lower(o.display_name) DESC, o.id DESC
-LIMIT $6;
+LIMIT $7;
+
+-- name: console-orgs-with-domain
+SELECT organization_id FROM organization_domains WHERE domain = $1;
 
 -- name: console-orgs-count
 SELECT count(*) FROM (
     SELECT 1 FROM organizations o
     WHERE ($1 = '' OR lower(o.display_name) LIKE '%' || $1 || '%' OR o.slug = $2 OR o.external_id = $3
-           OR o.id IN (SELECT d.organization_id FROM organization_domains d WHERE d.domain = $2))
+           OR o.id = ANY($4))
     LIMIT 10001
 ) AS capped;
 

@@ -78,7 +78,9 @@ func byTag(tag string) func(*html.Node) bool {
 }
 
 func TestHome(t *testing.T) {
-	doc := parse(t, pages.Home(views.Page{Nav: views.NavHome, RequestID: "req-1"}, pages.HomeData{}))
+	// An owner sees every nav item (API clients are owner-only).
+	owner := &views.Admin{Email: "owner@example.com", Role: "owner", Writer: true, Owner: true}
+	doc := parse(t, pages.Home(views.Page{Nav: views.NavHome, RequestID: "req-1", Admin: owner}, pages.HomeData{}))
 
 	if got := text(all(doc, byTag("title"))[0]); got != "Roster" {
 		t.Errorf("title = %q", got)

@@ -65,6 +65,15 @@ func maybeTime(t *time.Time) string {
 	return shortTime(*t)
 }
 
+// maybeDate is the day of an optional time, where the hour does not matter
+// (the full time is in the cell's title).
+func maybeDate(t *time.Time) string {
+	if t == nil {
+		return "—"
+	}
+	return t.UTC().Format("2006-01-02")
+}
+
 func orDash(s string) string {
 	if s == "" {
 		return "—"

@@ -166,4 +166,3 @@ func sessionEnd(s model.Session) string {
 	}
 	return "—"
 }
-

@@ -1,0 +1,44 @@
+package directory
+
+import (
+	"context"
+
+	"roster/internal/apperr"
+	"roster/internal/audit"
+	"roster/internal/model"
+	"roster/internal/store"
+)
+
+// What internal/invitations needs from the directory's rules.
+
+// DeclineInvitation is the invited person turning the invitation down: as
+// RevokeInvitation, but recorded as their choice. The membership and its
+// links go, and the user too when left without memberships and the
+// environment deletes such users.
+func (s *Service) DeclineInvitation(ctx context.Context, orgID, userID string) error {
+	return s.store.InTx(ctx, func(tx *store.Store) error {
+		if _, err := tx.LockOrganization(ctx, orgID); err != nil {
+			return err
+		}
+		m, err := tx.Membership(ctx, userID, orgID)
+		if err != nil {
+			return err
+		}
+		if m.Status != model.StatusPendingInvite && m.Status != model.StatusInviteExpired {
+			return apperr.FailedPrecondition("you are already a member of " + m.OrganizationName + "; leave it instead")
+		}
+		if err := tx.RevokeInvitationTokens(ctx, m.ID, s.clock.Now()); err != nil {
+			return err
+		}
+		if err := tx.DeleteMembership(ctx, m.ID); err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, s.clock, audit.Event{
+			Action: "invitation.declined", OrgID: orgID, UserID: userID, TargetType: "membership", TargetID: m.ID,
+			Changes: model.JSONObject{"status": m.Status, "roles": roleNames(m.Roles), "inviter_email": m.InviterEmail},
+		}); err != nil {
+			return err
+		}
+		return s.deleteIfOrphan(ctx, tx, userID, nil)
+	})
+}

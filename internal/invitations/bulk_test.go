@@ -1,0 +1,216 @@
+package invitations_test
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"roster/internal/apperr"
+	"roster/internal/directory"
+	"roster/internal/enduser"
+	"roster/internal/invitations"
+	"roster/internal/model"
+)
+
+func TestParseList(t *testing.T) {
+	rows, err := invitations.ParseList("email,role\r\n ann@acme.test \n\nbob@acme.test, admin\ncy@acme.test,admin;member\nnot an address\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		line  int
+		email string
+		roles []string
+	}{{2, "ann@acme.test", nil}, {4, "bob@acme.test", []string{"admin"}}, {5, "cy@acme.test", []string{"admin", "member"}}, {6, "not an address", nil}}
+	if len(rows) != len(want) {
+		t.Fatalf("rows %+v", rows)
+	}
+	for i, w := range want {
+		r := rows[i]
+		if r.Line != w.line || r.Email != w.email || !slices.Equal(r.Roles, w.roles) {
+			t.Errorf("row %d = %+v, want %+v", i, r, w)
+		}
+	}
+	if _, err := invitations.ParseList(" \n\n"); apperr.FieldErrors(err)["addresses"] == "" {
+		t.Errorf("empty list: %v", err)
+	}
+	if _, err := invitations.ParseList(strings.Repeat("a@b.test\n", invitations.MaxBulk+1)); apperr.FieldErrors(err)["addresses"] == "" {
+		t.Errorf("too long a list: %v", err)
+	}
+}
+
+func TestParseCSV(t *testing.T) {
+	rows, err := invitations.ParseCSV(strings.NewReader("\ufeffRole,Email\nadmin,ann@acme.test\n,bob@acme.test\n\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[0].Email != "ann@acme.test" || !slices.Equal(rows[0].Roles, []string{"admin"}) ||
+		rows[1].Email != "bob@acme.test" || rows[1].Roles != nil || rows[1].Line != 3 {
+		t.Fatalf("rows %+v", rows)
+	}
+	for _, bad := range []string{"", "name,role\nann,admin\n", "email\n\"unterminated\n"} {
+		if _, err := invitations.ParseCSV(strings.NewReader(bad)); apperr.FieldErrors(err)["file"] == "" {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
+
+func TestPlanBulkSaysWhatWillHappenAndWritesNothing(t *testing.T) {
+	f := newFixture(t)
+	o := f.org("Acme")
+	beta := f.org("Beta")
+	f.member(o.ID, "member@acme.test")
+	f.member(beta.ID, "known@beta.test")
+	f.invite(o.ID, "pending@acme.test")
+	f.clock.Advance(-16 * 24 * time.Hour)
+	f.invite(o.ID, "stale@acme.test")
+	f.clock.Advance(16 * 24 * time.Hour)
+
+	rows, err := invitations.ParseList(strings.Join([]string{
+		"new@acme.test",
+		"known@beta.test",
+		"Pending@Acme.test",
+		"stale@acme.test",
+		"member@acme.test",
+		"nope",
+		"Ann <ann@acme.test>",
+		"new@acme.test",
+		"role@acme.test,owner",
+		"admin@acme.test,admin",
+	}, "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables := []string{"users", "memberships", "email_outbox", "one_time_tokens", "audit_events"}
+	before := map[string]int{}
+	for _, tb := range tables {
+		before[tb] = f.count(`SELECT count(*) FROM ` + tb)
+	}
+	plan, err := f.inv.PlanBulk(f.ctx, o.ID, rows, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range tables {
+		if n := f.count(`SELECT count(*) FROM ` + tb); n != before[tb] {
+			t.Errorf("the preview wrote to %s: %d rows, was %d", tb, n, before[tb])
+		}
+	}
+	want := []invitations.Outcome{
+		invitations.InviteNew, invitations.InviteExisting, invitations.Remind, invitations.Reinvite,
+		invitations.AlreadyMember, invitations.BadAddress, invitations.BadAddress, invitations.Duplicate,
+		invitations.BadRole, invitations.InviteNew,
+	}
+	for i, w := range want {
+		if got := plan.Rows[i]; got.Outcome != w {
+			t.Errorf("line %d %q: %s (%s), want %s", got.Line, got.Input, got.Outcome, got.Reason, w)
+		}
+	}
+	if r := plan.Rows[0]; !slices.Equal(r.RoleNames, []string{"member"}) {
+		t.Errorf("default roles %v", r.RoleNames)
+	}
+	if r := plan.Rows[9]; !slices.Equal(r.RoleNames, []string{"admin"}) {
+		t.Errorf("line roles %v", r.RoleNames)
+	}
+	if r := plan.Rows[5]; !strings.Contains(r.Reason, "no @") {
+		t.Errorf("bad address reason %q", r.Reason)
+	}
+	if r := plan.Rows[8]; !strings.Contains(r.Reason, "owner") {
+		t.Errorf("bad role reason %q", r.Reason)
+	}
+	if plan.Sending() != 5 {
+		t.Errorf("sending %d", plan.Sending())
+	}
+
+	// A role chosen for all that does not exist is the field's problem.
+	if _, err := f.inv.PlanBulk(f.ctx, o.ID, rows, "owner"); apperr.FieldErrors(err)["role"] == "" {
+		t.Errorf("unknown default role: %v", err)
+	}
+	// Another org's id: not found.
+	if _, err := f.inv.PlanBulk(f.ctx, "org_aaaaaaaaaaaaaaaaaaaaaaaaaa", rows, ""); !errors.Is(err, apperr.ErrNotFound) {
+		t.Errorf("unknown org: %v", err)
+	}
+}
+
+func TestPlanBulkRespectsTheUserLimit(t *testing.T) {
+	f := newFixture(t)
+	o := f.org("Acme")
+	if _, err := f.dir.UpdateOrganizationSettings(f.ctx, o.ID, directory.OrganizationSettings{MaxAllowedUsers: ptr(3)}); err != nil {
+		t.Fatal(err)
+	}
+	f.member(o.ID, "one@acme.test")
+	rows, _ := invitations.ParseList("a@acme.test\nb@acme.test\nc@acme.test\none@acme.test")
+	plan, err := f.inv.PlanBulk(f.ctx, o.ID, rows, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []invitations.Outcome{plan.Rows[0].Outcome, plan.Rows[1].Outcome, plan.Rows[2].Outcome, plan.Rows[3].Outcome}
+	want := []invitations.Outcome{invitations.InviteNew, invitations.InviteNew, invitations.OverLimit, invitations.AlreadyMember}
+	if !slices.Equal(got, want) {
+		t.Fatalf("outcomes %v, want %v", got, want)
+	}
+	if plan.Limit != 3 || plan.Used != 1 {
+		t.Errorf("limit %d used %d", plan.Limit, plan.Used)
+	}
+}
+
+func TestSendBulkInvitesTheGoodOnes(t *testing.T) {
+	f := newFixture(t)
+	o := f.org("Acme")
+	f.member(o.ID, "member@acme.test")
+	rows, _ := invitations.ParseList("ann@acme.test\nbad address\nbob@acme.test,admin\nmember@acme.test")
+	plan, err := f.inv.SendBulk(f.ctx, o.ID, "ed@console.test", rows, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := 0
+	for _, r := range plan.Rows {
+		if r.Sent {
+			sent++
+		}
+	}
+	if sent != 2 || plan.Rows[1].Sent || plan.Rows[3].Sent {
+		t.Fatalf("sent %+v", plan.Rows)
+	}
+	for _, e := range []string{"ann@acme.test", "bob@acme.test"} {
+		if n := f.count(`SELECT count(*) FROM email_outbox WHERE to_address = $1 AND kind = 'invitation'`, e); n != 1 {
+			t.Errorf("%d mails to %s", n, e)
+		}
+	}
+	if n := f.count(`SELECT count(*) FROM email_outbox WHERE to_address = 'member@acme.test'`); n != 0 {
+		t.Error("the member got a mail")
+	}
+	u, err := f.dir.UserByEmail(f.ctx, "bob@acme.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := f.membership(o.ID, u.ID)
+	if m.Status != model.StatusPendingInvite || len(m.Roles) != 1 || m.Roles[0].Name != "admin" || *m.InviterEmail != "ed@console.test" {
+		t.Errorf("bob's membership %+v", m)
+	}
+}
+
+func TestSendBulkIsRateLimited(t *testing.T) {
+	f := newFixture(t)
+	users := enduser.New(f.st, f.clock, f.dir, nil, "http://roster.test")
+	inv := invitations.New(f.st, f.dir, f.clock, invitations.Options{Allow: users.Allow})
+	o := f.org("Acme")
+	rows, _ := invitations.ParseList("ann@acme.test")
+	// One invitation and four reminders to one address in an hour are fine;
+	// the sixth is refused, and says when to try again.
+	for i := range enduser.LimitInviteSend.PerEmail + 1 {
+		plan, err := inv.SendBulk(f.ctx, o.ID, "ed@console.test", rows, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := plan.Rows[0]
+		if last := i == enduser.LimitInviteSend.PerEmail; r.Failed != last {
+			t.Fatalf("send %d: failed %v (%s)", i+1, r.Failed, r.Reason)
+		}
+		f.clock.Advance(time.Minute)
+	}
+	if n := f.count(`SELECT count(*) FROM email_outbox WHERE to_address = 'ann@acme.test'`); n != enduser.LimitInviteSend.PerEmail {
+		t.Errorf("%d mails", n)
+	}
+}

@@ -1,0 +1,9 @@
+package social_test
+
+import (
+	"testing"
+
+	"roster/internal/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }

@@ -1,0 +1,249 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"roster/internal/adminauth"
+	"roster/internal/directory"
+	"roster/internal/enduser"
+	"roster/internal/store"
+	"roster/internal/testkit"
+)
+
+// settingsForm is the settings form as the page first shows it (the
+// defaults), for tests to change.
+func settingsForm() url.Values {
+	return url.Values{
+		"email_signin_enabled": {"on"}, "email_signin_mode": {"both"}, "email_token_lifetime_minutes": {"10"},
+		"password_signin_enabled": {"on"}, "social_signin_enabled": {"on"}, "signup_enabled": {"on"},
+		"max_organizations_per_user": {"0"}, "block_public_email_domains": {"on"}, "block_disposable_email_domains": {"on"},
+		"invitation_expiry_days": {"15"}, "delete_users_without_memberships": {"on"},
+		"user_session_idle_hours": {"168"}, "user_session_lifetime_days": {"30"},
+		"admin_session_idle_minutes": {"120"}, "admin_session_lifetime_hours": {"12"},
+		"allowed_redirect_urls": {""},
+	}
+}
+
+func TestSettingsPage(t *testing.T) {
+	srv := testkit.NewServer(t)
+	owner := testkit.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
+
+	res := owner.Get("/settings")
+	wantStatus(t, "settings", res, http.StatusOK)
+	for _, want := range []string{`name="email_token_lifetime_minutes"`, `value="10"`, `value="15"`, `value="168"`} {
+		if !strings.Contains(res.Body, want) {
+			t.Errorf("the settings page lacks %s", want)
+		}
+	}
+	if !isChecked(res.Body, "mode-both") || !isChecked(res.Body, "check-signup_enabled") || isChecked(res.Body, "check-signup_creates_organization") {
+		t.Error("the checkboxes do not show the defaults")
+	}
+	if !strings.Contains(owner.Get("/").Body, `data-testid="settings-link"`) {
+		t.Error("owners have no link to the settings")
+	}
+
+	t.Run("an owner saves and the change takes effect", func(t *testing.T) {
+		form := settingsForm()
+		form.Del("password_signin_enabled")
+		form.Del("signup_enabled")
+		form.Set("email_signin_mode", "code")
+		form.Set("invitation_expiry_days", "7")
+		form.Set("allowed_redirect_urls", "https://app.acme.test\r\nhttp://localhost:3000/after\r\n")
+		res := owner.PostForm("/settings", form)
+		if res.Status != http.StatusSeeOther || res.Location != "/settings" {
+			t.Fatalf("save = %d %q\n%.800s", res.Status, res.Location, res.Body)
+		}
+		page := owner.Get("/settings")
+		if !strings.Contains(page.Body, `data-testid="flash"`) || !strings.Contains(page.Body, "Settings saved") {
+			t.Error("no success flash after saving")
+		}
+		if !strings.Contains(page.Body, "https://app.acme.test\nhttp://localhost:3000/after") ||
+			isChecked(page.Body, "check-password_signin_enabled") || !isChecked(page.Body, "mode-code") {
+			t.Error("the page does not show the saved settings")
+		}
+
+		// What the sign-in page offers follows the settings (enduser.Methods
+		// is the one place that decides it).
+		st := store.New(srv.DB)
+		users := enduser.New(st, srv.Clock, directory.New(st, srv.Clock), nil, srv.URL)
+		m, err := users.Methods(context.Background(), "someone@acme.test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Password || m.SignUp || m.EmailLink || !m.EmailCode {
+			t.Errorf("methods after saving: %+v", m)
+		}
+		es, _ := st.EnvironmentSettings(context.Background())
+		if es.InvitationExpiry != 7*24*time.Hour || len(es.AllowedRedirectURLs) != 2 {
+			t.Errorf("stored: %+v", es)
+		}
+		if n := countRows(t, srv, `SELECT count(*) FROM audit_events WHERE action = 'settings.updated'
+			AND actor_label = 'owner@acme.test' AND changes->'email_signin_mode'->>'to' = 'code'`); n != 1 {
+			t.Errorf("%d settings.updated events", n)
+		}
+	})
+
+	t.Run("mistakes come back beside their fields, with what was typed", func(t *testing.T) {
+		before := countRows(t, srv, `SELECT count(*) FROM audit_events WHERE action = 'settings.updated'`)
+		form := settingsForm()
+		form.Set("allowed_redirect_urls", "https://ok.acme.test\n/relative/path")
+		form.Set("email_token_lifetime_minutes", "abc")
+		form.Set("user_session_idle_hours", "2000")
+		form.Set("user_session_lifetime_days", "30")
+		res := owner.PostForm("/settings", form)
+		wantStatus(t, "bad save", res, http.StatusUnprocessableEntity)
+		for field, want := range map[string]string{
+			"allowed_redirect_urls":        `"/relative/path" is not an absolute http or https URL`,
+			"email_token_lifetime_minutes": "must be between 1 minute and 1 hour",
+			"user_session_idle_hours":      "must not be longer than the session's lifetime",
+		} {
+			if !strings.Contains(res.Body, `data-testid="error-`+field+`">`+htmlEscape(want)) {
+				t.Errorf("no error %q beside %s", want, field)
+			}
+		}
+		if !strings.Contains(res.Body, "https://ok.acme.test\n/relative/path</textarea>") || !strings.Contains(res.Body, `value="abc"`) ||
+			!strings.Contains(res.Body, `value="2000"`) || !strings.Contains(res.Body, `aria-invalid="true"`) {
+			t.Error("the form did not keep what was typed")
+		}
+		if countRows(t, srv, `SELECT count(*) FROM audit_events WHERE action = 'settings.updated'`) != before {
+			t.Error("a refused save was recorded")
+		}
+	})
+
+	t.Run("turning every method off is refused", func(t *testing.T) {
+		form := settingsForm()
+		form.Del("email_signin_enabled")
+		form.Del("password_signin_enabled")
+		form.Del("social_signin_enabled")
+		res := owner.PostForm("/settings", form)
+		wantStatus(t, "no methods", res, http.StatusUnprocessableEntity)
+		if !strings.Contains(res.Body, `data-testid="error-email_signin_enabled"`) {
+			t.Error("no error beside the methods")
+		}
+	})
+
+	t.Run("editors and viewers are refused", func(t *testing.T) {
+		for _, role := range []adminauth.Role{adminauth.Editor, adminauth.Viewer} {
+			cc := testkit.NewConsoleClient(t, srv, string(role)+"@acme.test", role)
+			wantStatus(t, string(role)+" GET", cc.Get("/settings"), http.StatusForbidden)
+			wantStatus(t, string(role)+" POST", cc.PostForm("/settings", settingsForm()), http.StatusForbidden)
+			wantStatus(t, string(role)+" providers", cc.Get("/settings/social-providers"), http.StatusForbidden)
+			wantStatus(t, string(role)+" add provider", cc.PostForm("/settings/social-providers", url.Values{
+				"kind": {"GOOGLE"}, "client_id": {"x"}, "client_secret": {"y"},
+			}), http.StatusForbidden)
+			if strings.Contains(cc.Get("/").Body, `data-testid="settings-link"`) {
+				t.Errorf("%s sees the settings link", role)
+			}
+		}
+		if n := countRows(t, srv, `SELECT count(*) FROM social_providers`); n != 0 {
+			t.Errorf("%d providers made by refused admins", n)
+		}
+	})
+}
+
+// isChecked reports whether the input with data-testid is checked.
+func isChecked(body, testID string) bool {
+	re := regexp.MustCompile(`<input[^>]*data-testid="` + regexp.QuoteMeta(testID) + `"[^>]*>`)
+	return strings.Contains(" "+re.FindString(body), " checked")
+}
+
+func htmlEscape(s string) string {
+	return strings.NewReplacer(`"`, "&#34;", "'", "&#39;", "<", "&lt;", ">", "&gt;", "&", "&amp;").Replace(s)
+}
+
+func TestSocialProviderPages(t *testing.T) {
+	srv := testkit.NewServer(t)
+	owner := testkit.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
+
+	res := owner.Get("/settings/social-providers")
+	wantStatus(t, "empty list", res, http.StatusOK)
+	if !strings.Contains(res.Body, `data-testid="empty-state"`) {
+		t.Error("no empty state")
+	}
+	wantStatus(t, "new form", owner.Get("/settings/social-providers/new"), http.StatusOK)
+
+	// A mistake keeps what was typed, but never puts the secret back.
+	res = owner.PostForm("/settings/social-providers", url.Values{
+		"kind": {"OIDC"}, "display_name": {"Acme ID"}, "issuer": {"http://id.acme.test"},
+		"client_id": {"acme-client"}, "client_secret": {"typed-secret-value"}, "enabled": {"on"},
+	})
+	wantStatus(t, "bad provider", res, http.StatusUnprocessableEntity)
+	if !strings.Contains(res.Body, `data-testid="error-issuer"`) || !strings.Contains(res.Body, `value="acme-client"`) ||
+		!strings.Contains(res.Body, `value="Acme ID"`) {
+		t.Errorf("the form lost what was typed or the error:\n%.2000s", res.Body)
+	}
+	if strings.Contains(res.Body, "typed-secret-value") || !strings.Contains(res.Body, "Type the secret again") {
+		t.Error("the secret came back into the page, or the page does not ask for it again")
+	}
+
+	res = owner.PostForm("/settings/social-providers", url.Values{
+		"kind": {"GOOGLE"}, "client_id": {"123.apps.googleusercontent.test"}, "client_secret": {"google-secret-value"}, "enabled": {"on"},
+	})
+	if res.Status != http.StatusSeeOther || res.Location != "/settings/social-providers" {
+		t.Fatalf("create = %d %q\n%.800s", res.Status, res.Location, res.Body)
+	}
+	var id string
+	if err := srv.DB.Get(&id, `SELECT id FROM social_providers`); err != nil {
+		t.Fatal(err)
+	}
+	if n := countRows(t, srv, `SELECT count(*) FROM social_providers WHERE position('google-secret-value' in encode(client_secret_encrypted, 'escape')) > 0`); n != 0 {
+		t.Error("the secret is stored in clear")
+	}
+	list := owner.Get("/settings/social-providers")
+	if !strings.Contains(list.Body, "•••• set") || !strings.Contains(list.Body, srv.URL+"/signin/social/"+id+"/callback") ||
+		strings.Contains(list.Body, "google-secret-value") || !strings.Contains(list.Body, "Added Google") {
+		t.Errorf("the list does not show the provider as it should:\n%.3000s", list.Body)
+	}
+
+	edit := owner.Get("/settings/social-providers/" + id + "/edit")
+	wantStatus(t, "edit", edit, http.StatusOK)
+	if strings.Contains(edit.Body, "google-secret-value") || !strings.Contains(edit.Body, "•••• set") {
+		t.Error("the edit form shows the secret, or not that one is set")
+	}
+	var sealed []byte
+	_ = srv.DB.Get(&sealed, `SELECT client_secret_encrypted FROM social_providers`)
+	res = owner.PostForm("/settings/social-providers/"+id+"/edit", url.Values{
+		"kind": {"GOOGLE"}, "display_name": {"Google Workspace"}, "issuer": {"https://accounts.google.com"},
+		"client_id": {"123.apps.googleusercontent.test"}, "client_secret": {""},
+	})
+	wantStatus(t, "update", res, http.StatusSeeOther)
+	var after []byte
+	var name string
+	var enabled bool
+	_ = srv.DB.QueryRow(`SELECT client_secret_encrypted, display_name, enabled FROM social_providers`).Scan(&after, &name, &enabled)
+	if string(after) != string(sealed) || name != "Google Workspace" || enabled {
+		t.Errorf("update: name %q enabled %v, secret kept %v", name, enabled, string(after) == string(sealed))
+	}
+	res = owner.PostForm("/settings/social-providers/"+id+"/edit", url.Values{"kind": {"GITHUB"}, "client_id": {"x"}})
+	wantStatus(t, "GitHub", res, http.StatusUnprocessableEntity)
+	if !strings.Contains(res.Body, `data-testid="error-kind"`) {
+		t.Error("no error beside the kind")
+	}
+
+	for _, path := range []string{"/settings/social-providers/conn_aaaaaaaaaaaaaaaaaaaaaaaaaa/edit", "/settings/social-providers/nope/delete"} {
+		wantStatus(t, path, owner.Get(path), http.StatusNotFound)
+	}
+	wantStatus(t, "update unknown", owner.PostForm("/settings/social-providers/conn_aaaaaaaaaaaaaaaaaaaaaaaaaa/edit", url.Values{
+		"kind": {"GOOGLE"}, "client_id": {"x"},
+	}), http.StatusNotFound)
+	wantStatus(t, "delete unknown", owner.PostForm("/settings/social-providers/conn_aaaaaaaaaaaaaaaaaaaaaaaaaa/delete", nil), http.StatusNotFound)
+
+	confirm := owner.Get("/settings/social-providers/" + id + "/delete")
+	wantStatus(t, "confirm delete", confirm, http.StatusOK)
+	if !strings.Contains(confirm.Body, "Nobody loses their account") {
+		t.Error("the confirmation does not say what removing does")
+	}
+	res = owner.PostForm("/settings/social-providers/"+id+"/delete", nil)
+	if res.Status != http.StatusSeeOther || countRows(t, srv, `SELECT count(*) FROM social_providers`) != 0 {
+		t.Errorf("delete = %d", res.Status)
+	}
+	if n := countRows(t, srv, `SELECT count(*) FROM audit_events WHERE action LIKE 'social_provider.%' AND actor_label = 'owner@acme.test'`); n != 3 {
+		t.Errorf("%d social_provider audit events, want created, updated, deleted", n)
+	}
+}

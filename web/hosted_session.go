@@ -1,0 +1,356 @@
+package web
+
+// End users' sessions on the hosted pages.
+//
+// End users never see the console: hosted pages (sign-in, the org picker,
+// "my organizations", invitations) hang directly off echo, in routes.go's
+// "Hosted end-user pages" block, each with h.pages (hosted errors render in
+// the hosted layout) and, when they need a signed-in person, h.requireUser:
+//
+//	e.GET("/my-organizations", h.myOrgs, auth.pages, auth.requireUser)
+//
+// In handlers, auth.currentUser(c) is the signed-in *enduser.Session (or
+// nil), and the person is the audit actor on the request context. Every
+// sign-in method ends with auth.finishSignIn, the one post-sign-in step;
+// auth.page(c, title) builds what hosted views take first. Forms need
+// @components.CSRF(p.CSRFToken) as on the console.
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+
+	"roster/internal/audit"
+	"roster/internal/clock"
+	"roster/internal/enduser"
+	"roster/internal/model"
+	"roster/views/layouts"
+	"roster/views/pages/hosted"
+)
+
+// Cookie names of hosted sign-in; Roster's own, like the console's.
+const (
+	// userCookie carries the end user's session token: 256 random bits,
+	// only their SHA-256 stored. The database alone says whether it is live.
+	userCookie = "roster_session"
+	// signInStateCookie carries a sign-in in progress between its pages:
+	// the address, the email code's challenge, where to go afterwards.
+	signInStateCookie = "roster_signin"
+)
+
+// userKey is where the signed-in end user's session lives in the echo context.
+const userKey = "roster.enduser"
+
+// hostedHome is where people go after signing in when return_to says nothing.
+const hostedHome = "/my-organizations"
+
+// hostedAuth reads and writes the end-user session cookie and runs the step
+// after every sign-in.
+type hostedAuth struct {
+	users  *enduser.Service
+	clock  clock.Clock
+	secure bool
+	log    *slog.Logger
+	state  *sessions.CookieStore // signInStateCookie, signed and encrypted
+}
+
+func newHostedAuth(users *enduser.Service, d Deps) *hostedAuth {
+	secure := secureCookies(d)
+	st := sessions.NewCookieStore(
+		deriveKey(d.SecretKey, "roster/signin/hash-key"),
+		deriveKey(d.SecretKey, "roster/signin/encryption-key"),
+	)
+	st.MaxAge(3600) // an email code lives at most an hour
+	st.Options.Path = "/"
+	st.Options.HttpOnly = true
+	st.Options.SameSite = http.SameSiteLaxMode
+	st.Options.Secure = secure
+	return &hostedAuth{users: users, clock: d.Clock, secure: secure, log: d.Log, state: st}
+}
+
+// token returns the session token of the request's cookie, or "".
+func (h *hostedAuth) token(c echo.Context) string {
+	ck, err := c.Cookie(userCookie)
+	if err != nil {
+		return ""
+	}
+	return ck.Value
+}
+
+func (h *hostedAuth) setCookie(c echo.Context, value string, maxAge int) {
+	c.SetCookie(&http.Cookie{
+		Name: userCookie, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// load finds the live session of the request's cookie, remembers it, and
+// makes the person the audit actor. A cookie whose session has ended
+// (revoked in the console, expired, signed out elsewhere) is dropped: the
+// person is signed out on this request.
+func (h *hostedAuth) load(c echo.Context) (*enduser.Session, error) {
+	if s, ok := c.Get(userKey).(*enduser.Session); ok {
+		return s, nil
+	}
+	token := h.token(c)
+	if token == "" {
+		return nil, nil
+	}
+	sess, err := h.users.Authenticate(c.Request().Context(), token)
+	if err != nil {
+		return nil, err
+	}
+	if sess == nil {
+		h.setCookie(c, "", -1)
+		return nil, nil
+	}
+	h.remember(c, sess)
+	return sess, nil
+}
+
+// remember keeps sess for currentUser and puts its person on the request
+// context as the audit actor.
+func (h *hostedAuth) remember(c echo.Context, sess *enduser.Session) {
+	c.Set(userKey, sess)
+	req := c.Request()
+	ctx := audit.WithActor(req.Context(), model.Actor{
+		Type: "user", ID: sess.UserID, Label: sess.Email,
+		IP: c.RealIP(), UserAgent: req.UserAgent(), RequestID: requestID(c),
+	})
+	c.SetRequest(req.WithContext(ctx))
+}
+
+// currentUser returns the signed-in end user's session, or nil. A database
+// failure while looking counts as nobody signed in (and is logged).
+func (h *hostedAuth) currentUser(c echo.Context) *enduser.Session {
+	sess, err := h.load(c)
+	if err != nil {
+		h.log.ErrorContext(c.Request().Context(), "hosted: loading the session failed",
+			slog.String("request_id", requestID(c)), slog.String("error", err.Error()))
+		return nil
+	}
+	return sess
+}
+
+// startUserSession ends any current end-user session of this browser, starts a new one
+// (new id, new cookie: rotation at sign-in) for userID acting in orgID ("" = none yet),
+// records method ("EMAIL", "PASSWORD", "GOOGLE", "OIDC", …) as the membership's
+// primary_identity_provider when orgID is set, updates users.last_login_at, audits, and
+// sets the cookie `roster_session` (HttpOnly, SameSite=Lax, Secure behind TLS).
+func (h *hostedAuth) startUserSession(c echo.Context, userID, orgID, method string) error {
+	ctx := c.Request().Context()
+	if old := h.token(c); old != "" {
+		if err := h.users.EndSession(ctx, old, enduser.ReasonSignedInAgain); err != nil {
+			return err
+		}
+	}
+	c.Set(userKey, nil)
+	token, sess, err := h.users.Start(ctx, userID, orgID, method, c.RealIP(), c.Request().UserAgent())
+	if err != nil {
+		return err
+	}
+	h.setCookie(c, token, max(int(sess.AbsoluteExpiresAt.Sub(h.clock.Now()).Seconds()), 1))
+	h.remember(c, &sess)
+	return nil
+}
+
+// finishSignIn is THE post-sign-in step every method ends with: if the user has one active
+// org → sign in to it; several → the org picker (/choose-organization); none → "my
+// organizations" page (pending invitations, sign-up-creates-org); then redirect to the
+// allowlisted return_to (environment_settings.allowed_redirect_urls) or the hosted home.
+// orgID, when not "", is the org the flow already chose (e.g. an accepted invitation).
+func (h *hostedAuth) finishSignIn(c echo.Context, userID, orgID, method, returnTo string) error {
+	ctx := c.Request().Context()
+	target, err := h.users.ReturnTo(ctx, returnTo)
+	if err != nil {
+		return err
+	}
+	org, next, err := h.users.Landing(ctx, userID, orgID)
+	if err != nil {
+		return err
+	}
+	if err := h.startUserSession(c, userID, org, method); err != nil {
+		return err
+	}
+	h.clearSignInState(c)
+	switch next {
+	case enduser.NextChooseOrganization:
+		return c.Redirect(http.StatusSeeOther, withReturnTo("/choose-organization", target))
+	case enduser.NextMyOrganizations:
+		return c.Redirect(http.StatusSeeOther, withReturnTo(hostedHome, target))
+	}
+	if target == "" {
+		target = hostedHome
+	}
+	return c.Redirect(http.StatusSeeOther, target)
+}
+
+// withReturnTo adds return_to to a local path when there is one.
+func withReturnTo(path, returnTo string) string {
+	if returnTo == "" {
+		return path
+	}
+	return path + "?return_to=" + url.QueryEscape(returnTo)
+}
+
+// requireUser lets signed-in end users through and sends everyone else to
+// sign-in, remembering where a GET was going.
+func (h *hostedAuth) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sess, err := h.load(c)
+		if err != nil {
+			return err
+		}
+		if sess == nil {
+			target := "/signin"
+			req := c.Request()
+			if req.Method == http.MethodGet || req.Method == http.MethodHead {
+				if back := safeReturnTo(req.URL.RequestURI()); back != "" {
+					target = withReturnTo(target, back)
+				}
+			}
+			return c.Redirect(http.StatusSeeOther, target)
+		}
+		return next(c)
+	}
+}
+
+// page builds what every hosted view takes first: the common page values,
+// the app's name and the signed-in person, if any.
+func (h *hostedAuth) page(c echo.Context, title string) (layouts.HostedPage, error) {
+	ctx := c.Request().Context()
+	name, err := h.users.AppName(ctx)
+	if err != nil {
+		return layouts.HostedPage{}, err
+	}
+	token, _ := c.Get(csrfTokenKey).(string)
+	p := layouts.HostedPage{AppName: name}
+	p.Title, p.Flash, p.RequestID, p.CSRFToken = title, popFlash(c), requestID(c), token
+	sess, err := h.load(c)
+	if err != nil {
+		return p, err
+	}
+	if sess != nil {
+		n, err := h.users.OrganizationCount(ctx, sess.UserID)
+		if err != nil {
+			return p, err
+		}
+		p.User = &layouts.HostedUser{Email: sess.Email, OrgName: sess.OrganizationName, CanSwitch: n > 1}
+	}
+	return p, nil
+}
+
+// pages renders the errors of hosted routes in the hosted layout, where an
+// end user can go on from, instead of the console's error page. Too many
+// attempts get a page that says how long to wait.
+func (h *hostedAuth) pages(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sess, err := h.load(c)
+		if err != nil {
+			return err
+		}
+		if sess == nil {
+			visitorActor(c)
+		}
+		err = next(c)
+		if err == nil || c.Response().Committed {
+			return err
+		}
+		var limited *enduser.RateLimitError
+		if errors.As(err, &limited) {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(int(limited.RetryAfter.Seconds())+1))
+			return h.notice(c, http.StatusTooManyRequests, hosted.NoticeData{
+				Reason: "rate-limited", Title: "Too many attempts",
+				Message: "For your account's safety, please wait " + minutes(limited.Minutes()) + " before trying again.",
+				Action:  "/signin", Label: "Back to sign-in",
+			})
+		}
+		f, known := classify(err)
+		if !known || f.status >= 500 {
+			return err // the central handler logs it and answers 500
+		}
+		d := hosted.NoticeData{Reason: "error", Status: f.status, Title: f.title, Message: f.message, Action: "/signin", Label: "Go to sign-in"}
+		if h.currentUser(c) != nil {
+			d.Action, d.Label = hostedHome, "Go to my organizations"
+		}
+		return h.notice(c, f.status, d)
+	}
+}
+
+// notice renders a one-message hosted page.
+func (h *hostedAuth) notice(c echo.Context, status int, d hosted.NoticeData) error {
+	p, err := h.page(c, d.Title)
+	if err != nil {
+		return err
+	}
+	return render(c, status, hosted.Notice(p, d))
+}
+
+func minutes(n int) string {
+	if n == 1 {
+		return "a minute"
+	}
+	return strconv.Itoa(n) + " minutes"
+}
+
+// signInState is a sign-in in progress, between its pages.
+type signInState struct {
+	Email     string
+	Challenge string // the email code's challenge; "" for none
+	Link      bool   // the mail holds a link
+	ReturnTo  string
+	Sent      string // what the "check your inbox" page says: signin, signup, reset
+}
+
+func (h *hostedAuth) saveSignInState(c echo.Context, st signInState) error {
+	sess := sessions.NewSession(h.state, signInStateCookie)
+	opts := *h.state.Options
+	sess.Options = &opts
+	sess.Values["email"] = st.Email
+	sess.Values["challenge"] = st.Challenge
+	sess.Values["link"] = st.Link
+	sess.Values["return_to"] = st.ReturnTo
+	sess.Values["sent"] = st.Sent
+	return h.state.Save(c.Request(), c.Response(), sess)
+}
+
+// signInStateOf reads the sign-in in progress; a missing or forged cookie
+// gives the zero value.
+func (h *hostedAuth) signInStateOf(c echo.Context) signInState {
+	if _, err := c.Cookie(signInStateCookie); err != nil {
+		return signInState{}
+	}
+	sess, err := h.state.New(c.Request(), signInStateCookie)
+	if err != nil {
+		return signInState{}
+	}
+	str := func(k string) string { v, _ := sess.Values[k].(string); return v }
+	link, _ := sess.Values["link"].(bool)
+	return signInState{Email: str("email"), Challenge: str("challenge"), Link: link, ReturnTo: str("return_to"), Sent: str("sent")}
+}
+
+func (h *hostedAuth) clearSignInState(c echo.Context) {
+	if _, err := c.Cookie(signInStateCookie); err != nil {
+		return
+	}
+	sess := sessions.NewSession(h.state, signInStateCookie)
+	opts := *h.state.Options
+	opts.MaxAge = -1
+	sess.Options = &opts
+	_ = h.state.Save(c.Request(), c.Response(), sess) // deleting cannot fail to encode
+}
+
+// visitorActor makes the request's origin the audit actor of a hosted
+// request by someone not signed in yet.
+func visitorActor(c echo.Context) {
+	req := c.Request()
+	c.SetRequest(req.WithContext(audit.WithActor(req.Context(), model.Actor{
+		Type: "system", Label: "hosted sign-in",
+		IP: c.RealIP(), UserAgent: req.UserAgent(), RequestID: requestID(c),
+	})))
+}
