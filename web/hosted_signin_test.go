@@ -73,6 +73,10 @@ func (k signinKit) userID(email string) string {
 	return id
 }
 
+// tick moves the clock a second on, so the next mail is the newest by its
+// time (mails queued at one instant have no order).
+func (k signinKit) tick() { k.srv.Clock.Advance(time.Second) }
+
 // lastMail is the newest mail queued for email.
 func (k signinKit) lastMail(email string) store.OutboxEmail {
 	k.t.Helper()
@@ -107,6 +111,7 @@ func (k signinKit) lastLink(email string) string {
 // startCode asks for a code for email and expects the code page.
 func (k signinKit) startCode(c *testkit.ConsoleClient, email string, form url.Values) {
 	k.t.Helper()
+	k.tick()
 	f := url.Values{"email": {email}}
 	for key, v := range form {
 		f[key] = v
@@ -303,7 +308,7 @@ func TestHostedPasswordSignUpConfirmAndSignIn(t *testing.T) {
 		res := c.PostForm("/signup", url.Values{"email": {"newbie@acme.test"}, "password": {tt.password}})
 		wantStatus(t, "sign-up with "+tt.password, res, http.StatusUnprocessableEntity)
 		wantHas(t, tt.password, res.Body, tt.message, `data-testid="error-password"`, `value="newbie@acme.test"`)
-		if strings.Contains(res.Body, `value="`+tt.password+`"`) {
+		if tt.password != "newbie@acme.test" && strings.Contains(res.Body, `value="`+tt.password+`"`) {
 			t.Errorf("the refused password %q is sent back in the page", tt.password)
 		}
 	}
@@ -322,6 +327,7 @@ func TestHostedPasswordSignUpConfirmAndSignIn(t *testing.T) {
 	}
 
 	// Before confirming, the password does not sign in; a new link goes out.
+	k.tick()
 	before := len(testkit.OutboxTo(t, k.srv, "newbie@acme.test"))
 	res = c.PostForm("/signin/password", url.Values{"email": {"newbie@acme.test"}, "password": {pw}})
 	wantStatus(t, "unconfirmed", res, http.StatusUnprocessableEntity)
@@ -354,6 +360,7 @@ func TestHostedPasswordSignUpConfirmAndSignIn(t *testing.T) {
 
 	// Signing up again with the address changes nothing and says the same;
 	// the owner is told by mail.
+	k.tick()
 	before = len(testkit.OutboxTo(t, k.srv, "newbie@acme.test"))
 	res = c.PostForm("/signup", url.Values{"email": {"newbie@acme.test"}, "password": {"another fine password"}})
 	if res.Location != "/signin/sent" {
@@ -372,6 +379,7 @@ func TestHostedPasswordReset(t *testing.T) {
 	k.signIn(other, "ann@acme.test")
 
 	c := testkit.NewVisitorClient(t, k.srv)
+	k.tick()
 	res := c.PostForm("/signin/forgot", url.Values{"email": {"ann@acme.test"}})
 	if res.Location != "/signin/sent" {
 		t.Fatalf("forgot: %d → %q", res.Status, res.Location)

@@ -23,7 +23,7 @@ func routes(e *echo.Echo, d Deps) {
 	tokens := apiclients.New(st, d.Clock, apiclients.Options{SecretKey: d.SecretKey, Issuer: d.Config.PublicURL.String()})
 	socials := social.New(st, d.Clock, d.SecretKey, d.Config.PublicURL.String())
 	users := enduser.New(st, d.Clock, dir, socials, d.Config.PublicURL.String())
-	invites := invitations.New(st, dir, d.Clock, invitations.Options{BaseURL: d.Config.PublicURL.String(), SetPassword: users.SetPassword})
+	invites := invitations.New(st, dir, d.Clock, invitations.Options{BaseURL: d.Config.PublicURL.String(), SetPassword: users.SetPassword, Allow: users.Allow})
 
 	// Probes and assets.
 	e.GET("/healthz", healthz)
@@ -61,6 +61,7 @@ func routes(e *echo.Echo, d Deps) {
 	hostedSignInHandler{auth: userAuth, users: users}.Routes(e)
 	newHostedSocialHandler(userAuth, socials, users, d).Routes(e)
 	hostedOrgsHandler{auth: userAuth, users: users, invites: invites}.Routes(e)
+	hostedInvitationsHandler{auth: userAuth, users: users, dir: dir, invites: invites}.Routes(e)
 
 	// Management API: a token from /oauth/token, then bearer calls to /api/v1.
 	api.RegisterToken(e, tokens)

@@ -44,7 +44,7 @@ func (s *Service) AuditLog(ctx context.Context, q AuditQuery) (AuditLog, error) 
 	}
 	out.Actions = actions
 
-	f, err := q.filter()
+	f, err := q.filter(actions)
 	if err != nil {
 		return out, err
 	}
@@ -57,17 +57,28 @@ func (s *Service) AuditEvent(ctx context.Context, id string) (model.AuditEvent, 
 	return s.store.AuditEvent(ctx, strings.TrimSpace(id))
 }
 
-// filter checks q and turns it into the store's filter.
-func (q AuditQuery) filter() (store.AuditFilter, error) {
+// filter checks q and turns it into the store's filter. A family of
+// actions ("membership.") becomes the list of the log's actions in it.
+func (q AuditQuery) filter(known []string) (store.AuditFilter, error) {
 	var v apperr.Violations
 	f := store.AuditFilter{
 		Actor:  strings.TrimSpace(q.Actor),
 		OrgID:  strings.TrimSpace(q.Org),
 		UserID: strings.TrimSpace(q.User),
-		Action: strings.ToLower(strings.TrimSpace(q.Action)),
 	}
-	if f.Action != "" && !actionPattern.MatchString(f.Action) {
+	switch action := strings.ToLower(strings.TrimSpace(q.Action)); {
+	case action == "":
+	case !actionPattern.MatchString(action):
 		v.Add("action", "must be an action such as membership.created, or a prefix such as membership.")
+	case strings.HasSuffix(action, "."):
+		f.Actions = []string{} // a family the log does not hold matches nothing
+		for _, a := range known {
+			if strings.HasPrefix(a, action) {
+				f.Actions = append(f.Actions, a)
+			}
+		}
+	default:
+		f.Actions = []string{action}
 	}
 	from, fromOK := auditDay(&v, "from", q.From)
 	to, toOK := auditDay(&v, "to", q.To)

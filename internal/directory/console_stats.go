@@ -11,10 +11,10 @@ import (
 // page charts, today included.
 const ActivityDays = 30
 
-// settleAfter is how long after midnight (UTC) a day's counts are kept for
-// good. Until then a sign-in stamped by a server whose clock runs a little
-// behind could still land in it.
-const settleAfter = time.Hour
+// activityLag is how far back from now rows are taken to be all written,
+// so their counts can be kept: a sign-in's transaction commits a moment
+// after its created_at, and another server's clock may run a little behind.
+const activityLag = 5 * time.Minute
 
 // HomeStats is what the console's home page shows: how big the directory
 // is, and what happened in it lately.
@@ -27,8 +27,8 @@ type HomeStats struct {
 
 // HomeStats counts the directory and its last ActivityDays days. Nothing
 // here reads a whole big table: totals come from capped counts, estimates
-// and the per-org member counts; past days' activity is counted once and
-// kept, so a view costs one day's count whatever the size.
+// and the per-org member counts; activity is counted incrementally (see
+// store.DailyActivity), so a view counts only the last few minutes' rows.
 func (s *Service) HomeStats(ctx context.Context) (HomeStats, error) {
 	var out HomeStats
 	totals, err := s.store.DirectoryTotals(ctx)
@@ -48,7 +48,6 @@ func (s *Service) HomeStats(ctx context.Context) (HomeStats, error) {
 		}
 		return out, nil
 	}
-	settled := now.Add(-settleAfter).Truncate(24 * time.Hour)
-	out.Days, err = s.store.DailyActivity(ctx, from, settled, until)
+	out.Days, err = s.store.DailyActivity(ctx, from, until, now.Add(-activityLag))
 	return out, err
 }

@@ -43,38 +43,42 @@ func TestHomeStats(t *testing.T) {
 		t.Errorf("last day = %+v, want %s with 1 new user", last, want)
 	}
 
-	// The 29 days before today are counted once and kept; today is not.
-	var kept int
+	// Every day is kept: the past ones whole, today up to five minutes ago.
+	var kept, keptToday int
 	if err := f.db.Get(&kept, `SELECT count(*) FROM console_daily_activity`); err != nil {
 		t.Fatal(err)
 	}
-	if kept != directory.ActivityDays-1 {
-		t.Errorf("%d days kept, want %d", kept, directory.ActivityDays-1)
+	if err := f.db.Get(&keptToday, `SELECT new_users FROM console_daily_activity
+		WHERE day = '2026-03-01' AND counted_until = '2026-03-01 08:55Z'`); err != nil {
+		t.Fatal(err)
 	}
-	// The next morning, before the hour that settles it, yesterday is still
-	// counted live; after it, it is kept too.
-	f.clock.Set(time.Date(2026, 3, 2, 0, 30, 0, 0, time.UTC))
+	if kept != directory.ActivityDays || keptToday != 1 {
+		t.Errorf("%d days kept, today's %d new users; want %d and 1", kept, keptToday, directory.ActivityDays)
+	}
+	// A user created after the kept count is counted, the next day too.
 	if _, err := f.db.Exec(`INSERT INTO users (email, created_at) VALUES ('cy@acme.test', '2026-03-01 23:59Z')`); err != nil {
 		t.Fatal(err)
 	}
-	s, err = f.dir.HomeStats(f.ctx)
-	if err != nil {
-		t.Fatal(err)
+	for _, now := range []time.Time{
+		time.Date(2026, 3, 1, 23, 59, 30, 0, time.UTC), // still counted as it happens
+		time.Date(2026, 3, 2, 0, 1, 0, 0, time.UTC),
+		time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC), // and kept
+		time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC),
+	} {
+		f.clock.Set(now)
+		if s, err = f.dir.HomeStats(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+		i := len(s.Days) - 1
+		if now.Day() == 2 {
+			i--
+		}
+		if got := s.Days[i]; !got.Day.Equal(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)) || got.NewUsers != 2 {
+			t.Errorf("at %s: March 1 = %+v, want 2 new users", now, got)
+		}
 	}
-	if got := s.Days[len(s.Days)-2]; got.NewUsers != 2 {
-		t.Errorf("yesterday = %+v, want 2 new users", got)
-	}
-	f.clock.Set(time.Date(2026, 3, 2, 1, 30, 0, 0, time.UTC))
-	if s, err = f.dir.HomeStats(f.ctx); err != nil {
-		t.Fatal(err)
-	}
-	if got := s.Days[len(s.Days)-2]; got.NewUsers != 2 {
-		t.Errorf("yesterday, kept = %+v, want 2 new users", got)
-	}
-	if err := f.db.Get(&kept, `SELECT count(*) FROM console_daily_activity`); err != nil {
-		t.Fatal(err)
-	}
-	if kept != directory.ActivityDays {
-		t.Errorf("%d days kept, want %d", kept, directory.ActivityDays)
+	if err := f.db.Get(&keptToday, `SELECT new_users FROM console_daily_activity
+		WHERE day = '2026-03-01' AND counted_until = '2026-03-02'`); err != nil || keptToday != 2 {
+		t.Errorf("March 1 kept as %d, %v; want 2 up to its end", keptToday, err)
 	}
 }

@@ -228,15 +228,16 @@ func (r resolver) refresh(ctx context.Context, u model.User) (model.User, bool, 
 
 // verifyEmail marks the user's email verified. Until now anyone could have
 // registered the address, so whatever an unverified sign-in left behind goes:
-// the password and every session. The owner of the inbox keeps the account;
-// whoever registered it first keeps nothing.
+// the password, identities whose provider did not verify the address, and
+// every session. The owner of the inbox keeps the account; whoever
+// registered it first keeps nothing.
 func (r resolver) verifyEmail(ctx context.Context, u model.User) error {
 	now := r.clk.Now()
 	changed, err := r.tx.MarkUserEmailVerified(ctx, u.ID, now)
 	if err != nil || !changed {
 		return err // !changed: a parallel sign-in did it, with all that follows
 	}
-	removed, err := r.tx.RemoveUnprovenPassword(ctx, u.ID)
+	passwords, identities, err := r.tx.RemoveUnprovenSignIns(ctx, u.ID)
 	if err != nil {
 		return err
 	}
@@ -247,7 +248,8 @@ func (r resolver) verifyEmail(ctx context.Context, u model.User) error {
 	return audit.Record(ctx, r.tx, r.clk, audit.Event{
 		Action: "user.email_verified", UserID: u.ID, TargetType: "user", TargetID: u.ID,
 		Changes: model.JSONObject{
-			"email": u.Email, "via": r.p.Kind, "password_removed": removed, "sessions_ended": ended,
+			"email": u.Email, "via": r.p.Kind, "password_removed": passwords > 0,
+			"identities_removed": identities, "sessions_ended": ended,
 		},
 	})
 }

@@ -15,21 +15,20 @@ WHERE id = $1;
 -- planned, so an unused filter drops out and a used one can take its index
 -- (audit_events_org, _user, _actor, _action, _actor_label_trgm or _time).
 -- $1 actor id, $2 lowercased actor label substring (LIKE-escaped), $3 org id,
--- $4 user id, $5 exact action, $6 action LIKE pattern, $7 from, $8 until,
--- $9/$10 the position to continue from (NULL for the first page), $11 limit.
+-- $4 user id, $5 actions (NULL for any), $6 from, $7 until, $8/$9 the
+-- position to continue from (NULL for the first page), $10 limit.
 SELECT id, occurred_at, actor_type, actor_id, actor_label, action, organization_id, user_id,
        target_type, target_id, changes, ip, user_agent, request_id
 FROM audit_events
 WHERE ($1 = '' OR actor_id = $1 OR lower(actor_label) LIKE '%' || $2 || '%')
   AND ($3 = '' OR organization_id = $3)
   AND ($4 = '' OR user_id = $4)
-  AND ($5 = '' OR action = $5)
-  AND ($6 = '' OR action LIKE $6)
-  AND ($7::timestamptz IS NULL OR occurred_at >= $7)
-  AND ($8::timestamptz IS NULL OR occurred_at < $8)
-  AND ($9::timestamptz IS NULL OR (occurred_at, id) < ($9, $10))
+  AND ($5::text[] IS NULL OR action = ANY ($5))
+  AND ($6::timestamptz IS NULL OR occurred_at >= $6)
+  AND ($7::timestamptz IS NULL OR occurred_at < $7)
+  AND ($8::timestamptz IS NULL OR (occurred_at, id) < ($8, $9))
 ORDER BY occurred_at DESC, id DESC
-LIMIT $11;
+LIMIT $10;
 
 -- name: list-audit-events-newer
 -- The page before a position: newer events, fetched oldest first and put
@@ -40,13 +39,12 @@ FROM audit_events
 WHERE ($1 = '' OR actor_id = $1 OR lower(actor_label) LIKE '%' || $2 || '%')
   AND ($3 = '' OR organization_id = $3)
   AND ($4 = '' OR user_id = $4)
-  AND ($5 = '' OR action = $5)
-  AND ($6 = '' OR action LIKE $6)
-  AND ($7::timestamptz IS NULL OR occurred_at >= $7)
-  AND ($8::timestamptz IS NULL OR occurred_at < $8)
-  AND (occurred_at, id) > ($9, $10)
+  AND ($5::text[] IS NULL OR action = ANY ($5))
+  AND ($6::timestamptz IS NULL OR occurred_at >= $6)
+  AND ($7::timestamptz IS NULL OR occurred_at < $7)
+  AND (occurred_at, id) > ($8, $9)
 ORDER BY occurred_at, id
-LIMIT $11;
+LIMIT $10;
 
 -- name: audit-actions
 -- Every action the log holds, one index probe per distinct action (a skip

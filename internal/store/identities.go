@@ -10,13 +10,13 @@ import (
 )
 
 var identityQueries struct {
-	BySubject              string `query:"get-identity-by-subject"`
-	Insert                 string `query:"insert-identity"`
-	Touch                  string `query:"touch-identity"`
-	FillProfile            string `query:"fill-user-profile"`
-	MarkEmailVerified      string `query:"mark-user-email-verified"`
-	RemoveUnprovenPassword string `query:"remove-unproven-password"`
-	Delete                 string `query:"delete-identity"`
+	BySubject             string `query:"get-identity-by-subject"`
+	Insert                string `query:"insert-identity"`
+	Touch                 string `query:"touch-identity"`
+	FillProfile           string `query:"fill-user-profile"`
+	MarkEmailVerified     string `query:"mark-user-email-verified"`
+	RemoveUnprovenSignIns string `query:"remove-unproven-sign-ins"`
+	Delete                string `query:"delete-identity"`
 }
 
 func init() { loadQueries("identities.sql", &identityQueries) }
@@ -78,12 +78,16 @@ func (s *Store) MarkUserEmailVerified(ctx context.Context, userID string, at tim
 	return err == nil, err
 }
 
-// RemoveUnprovenPassword deletes the user's password credential and
-// PASSWORD identities, and reports whether there were any.
-func (s *Store) RemoveUnprovenPassword(ctx context.Context, userID string) (bool, error) {
-	var n int
-	err := s.get(ctx, &n, identityQueries.RemoveUnprovenPassword, userID)
-	return n > 0, err
+// RemoveUnprovenSignIns deletes what let people in without proving the
+// user's email — the password credential, PASSWORD identities and
+// identities whose email was not verified — and says how many of each.
+func (s *Store) RemoveUnprovenSignIns(ctx context.Context, userID string) (passwords, identities int, err error) {
+	var row struct {
+		Passwords  int `db:"passwords"`
+		Identities int `db:"identities"`
+	}
+	err = s.get(ctx, &row, identityQueries.RemoveUnprovenSignIns, userID)
+	return row.Passwords, row.Identities, err
 }
 
 // DeleteIdentity removes one identity.

@@ -40,14 +40,18 @@ UPDATE users SET email_verified = true, updated_at = $2
 WHERE id = $1 AND NOT email_verified
 RETURNING *;
 
--- name: remove-unproven-password
--- The password credential and the PASSWORD identities of a user, in one go.
+-- name: remove-unproven-sign-ins
+-- Everything that let someone in without proving the user's email: the
+-- password credential, PASSWORD identities and identities whose provider
+-- did not verify the address. Returns how many were removed.
 WITH creds AS (
     DELETE FROM password_credentials WHERE user_id = $1 RETURNING 1
 ), idns AS (
-    DELETE FROM identities WHERE user_id = $1 AND provider_kind = 'PASSWORD' RETURNING 1
+    DELETE FROM identities
+    WHERE user_id = $1 AND (provider_kind = 'PASSWORD' OR NOT email_verified)
+    RETURNING 1
 )
-SELECT (SELECT count(*) FROM creds) + (SELECT count(*) FROM idns);
+SELECT (SELECT count(*) FROM creds) AS passwords, (SELECT count(*) FROM idns) AS identities;
 
 -- name: delete-identity
 DELETE FROM identities WHERE id = $1;

@@ -1,0 +1,212 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"roster/internal/apperr"
+	"roster/internal/directory"
+	"roster/internal/enduser"
+	"roster/internal/invitations"
+	"roster/internal/model"
+	"roster/views"
+	"roster/views/pages/hosted"
+)
+
+// The pages an invitation link opens, and the member's side of inviting.
+//
+// GET /invitations/:token only shows the invitation: mail scanners open
+// links, and must not use them up. Accepting is the page's POST; it signs
+// the invitee in to the org through finishSignIn, like any sign-in.
+
+type hostedInvitationsHandler struct {
+	auth    *hostedAuth
+	users   *enduser.Service
+	dir     *directory.Service
+	invites *invitations.Service
+}
+
+// Routes registers the pages. The link pages are open to anyone holding the
+// link; inviting needs a signed-in member.
+func (h hostedInvitationsHandler) Routes(e *echo.Echo) {
+	p, u := h.auth.pages, h.auth.requireUser
+	e.GET("/invitations/:token", h.show, p)
+	e.POST("/invitations/:token", h.accept, p)
+	e.POST("/invitations/:token/renew", h.renew, p)
+	e.GET("/org/:org/invite", h.inviteForm, p, u)
+	e.POST("/org/:org/invite", h.invite, p, u)
+}
+
+func (h hostedInvitationsHandler) show(c echo.Context) error {
+	inv, err := h.invites.Lookup(c.Request().Context(), c.Param("token"))
+	if err != nil {
+		return err
+	}
+	return h.render(c, inv, hosted.InvitationData{})
+}
+
+// accept uses the link and signs the invitee in to the org. A link used
+// meanwhile (a double submit, a parallel accept) gets the "used" page, or,
+// for someone already in that org on this browser, simply goes on.
+func (h hostedInvitationsHandler) accept(c echo.Context) error {
+	ctx := c.Request().Context()
+	token := c.Param("token")
+	userID, orgID, err := h.invites.AcceptSettingPassword(ctx, token, c.FormValue("password"))
+	var closed *invitations.LinkError
+	if errors.As(err, &closed) {
+		if closed.Invitation.State == invitations.Used && h.alreadyIn(c, closed.Invitation.OrganizationID) {
+			if err := setFlash(c, views.FlashInfo, "You are a member of "+closed.Invitation.OrganizationName+" already."); err != nil {
+				return err
+			}
+			return c.Redirect(http.StatusSeeOther, hostedHome)
+		}
+		return h.render(c, closed.Invitation, hosted.InvitationData{})
+	}
+	if orgInputError(err) {
+		// A refused password, or the invitation changed under us: show the
+		// invitation again with the reason.
+		inv, lerr := h.invites.Lookup(ctx, token)
+		if lerr != nil {
+			return lerr
+		}
+		d := hosted.InvitationData{PasswordError: apperr.FieldErrors(err)["password"]}
+		if d.PasswordError == "" {
+			d.Problem = orgErrorMessage(err)
+		}
+		return h.render(c, inv, d)
+	}
+	if err != nil {
+		return err
+	}
+	return h.auth.finishSignIn(c, userID, orgID, enduser.MethodEmail, "")
+}
+
+// alreadyIn reports whether the browser's signed-in person is an active
+// member of orgID.
+func (h hostedInvitationsHandler) alreadyIn(c echo.Context, orgID string) bool {
+	sess := h.auth.currentUser(c)
+	if sess == nil || orgID == "" {
+		return false
+	}
+	m, err := h.dir.Membership(c.Request().Context(), orgID, sess.UserID)
+	return err == nil && m.Status == model.StatusActive
+}
+
+// renew asks the org for a new invitation, from an expired link's page.
+func (h hostedInvitationsHandler) renew(c echo.Context) error {
+	r, err := h.invites.RequestRenewal(c.Request().Context(), c.Param("token"))
+	var closed *invitations.LinkError
+	if errors.As(err, &closed) {
+		return h.render(c, closed.Invitation, hosted.InvitationData{})
+	}
+	if err != nil {
+		return err
+	}
+	msg := "We let " + r.Invitation.InviterEmail + " know that you would like a new invitation."
+	switch {
+	case r.AlreadyAsked:
+		msg = "You asked for a new invitation already; " + r.Invitation.InviterEmail + " has been told."
+	case !r.Notified:
+		msg = "We do not know who sent this invitation. Ask them to send a new one."
+	}
+	if err := setFlash(c, views.FlashSuccess, msg); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/invitations/"+c.Param("token"))
+}
+
+// render shows the page of inv's state; d carries a form's errors.
+func (h hostedInvitationsHandler) render(c echo.Context, inv invitations.Invitation, d hosted.InvitationData) error {
+	ctx := c.Request().Context()
+	d.Action = "/invitations/" + c.Param("token")
+	d.State, d.OrgName, d.Inviter, d.Email = string(inv.State), inv.OrganizationName, inv.InviterEmail, inv.Email
+	d.Expires = inv.ExpiresAt.UTC().Format("2 January 2006, 15:04 UTC")
+	for _, r := range inv.Roles {
+		d.Roles = append(d.Roles, r.DisplayName)
+	}
+	d.Replaced, d.Asked = inv.Replaced, inv.RenewalRequested
+	d.CanAsk = inv.InviterEmail != "" && !inv.RenewalRequested
+
+	title, status := "Invitation", http.StatusGone
+	switch inv.State {
+	case invitations.Open:
+		if methods, err := h.users.Methods(ctx, inv.Email); err == nil {
+			d.Password = methods.Password
+		}
+		if sess := h.auth.currentUser(c); sess != nil && sess.UserID != inv.UserID {
+			d.SignedInAs = sess.Email
+		}
+		status = http.StatusOK
+		if d.PasswordError != "" || d.Problem != "" {
+			status = http.StatusUnprocessableEntity
+		}
+		p, err := h.auth.page(c, "Join "+inv.OrganizationName)
+		if err != nil {
+			return err
+		}
+		return render(c, status, hosted.Invitation(p, d))
+	case invitations.Expired:
+		title = "Invitation expired"
+	case invitations.Used:
+		title = "Invitation used"
+	case invitations.Revoked:
+		title = "Invitation withdrawn"
+	default:
+		title, status = "Invitation not found", http.StatusNotFound
+	}
+	p, err := h.auth.page(c, title)
+	if err != nil {
+		return err
+	}
+	return render(c, status, hosted.InvitationClosed(p, d))
+}
+
+// ---- the member's side: inviting to one's own org ----
+
+func (h hostedInvitationsHandler) inviteForm(c echo.Context) error {
+	return h.renderInvite(c, http.StatusOK, hosted.InviteData{})
+}
+
+func (h hostedInvitationsHandler) renderInvite(c echo.Context, status int, d hosted.InviteData) error {
+	sess := h.auth.currentUser(c)
+	inviter, err := h.invites.InviterFor(c.Request().Context(), c.Param("org"), sess.UserID)
+	if err != nil {
+		return err
+	}
+	d.OrgID, d.OrgName, d.DefaultRole = inviter.Organization.ID, inviter.Organization.DisplayName, inviter.DefaultRole
+	for _, r := range inviter.Roles {
+		d.Roles = append(d.Roles, hosted.InviteRole{Name: r.Name, Label: r.DisplayName})
+	}
+	p, err := h.auth.page(c, "Invite to "+d.OrgName)
+	if err != nil {
+		return err
+	}
+	return render(c, status, hosted.Invite(p, d))
+}
+
+func (h hostedInvitationsHandler) invite(c echo.Context) error {
+	sess := h.auth.currentUser(c)
+	d := hosted.InviteData{Email: strings.TrimSpace(c.FormValue("email")), Role: c.FormValue("role")}
+	u, err := h.invites.InviteAsMember(c.Request().Context(), c.Param("org"), sess.UserID, d.Email, d.Role, c.RealIP())
+	switch {
+	case errors.Is(err, apperr.ErrInvalid):
+		fe := apperr.FieldErrors(err)
+		d.EmailError, d.RoleError = fe["email"], fe["role"]
+		if d.EmailError == "" && d.RoleError == "" {
+			d.Problem = orgErrorMessage(err)
+		}
+		return h.renderInvite(c, http.StatusUnprocessableEntity, d)
+	case errors.Is(err, apperr.ErrConflict) || errors.Is(err, apperr.ErrFailedPrecondition):
+		d.Problem = orgErrorMessage(err) + "."
+		return h.renderInvite(c, http.StatusConflict, d)
+	case err != nil:
+		return err
+	}
+	if err := setFlash(c, views.FlashSuccess, "Invited "+u.Email+". They get an email with a link to join."); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/org/"+c.Param("org")+"/invite")
+}

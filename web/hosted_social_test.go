@@ -1,0 +1,242 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"roster/internal/social"
+	"roster/internal/store"
+	"roster/internal/testkit"
+)
+
+// addSocialProvider adds idp to srv as a social provider and returns its id.
+func addSocialProvider(t *testing.T, srv *testkit.Server, idp *testkit.OIDCProvider, kind, name string) string {
+	t.Helper()
+	svc := social.New(store.New(srv.DB), srv.Clock, srv.Deps.SecretKey, srv.URL)
+	p, err := svc.Create(context.Background(), social.ProviderInput{Kind: kind, DisplayName: name, Issuer: idp.Issuer,
+		ClientID: idp.ClientID, ClientSecret: idp.ClientSecret, Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.ID
+}
+
+// socialStart opens the provider's start URL and returns where it sends the browser.
+func socialStart(t *testing.T, v *testkit.ConsoleClient, idp *testkit.OIDCProvider, providerID, returnTo string) string {
+	t.Helper()
+	path := "/signin/social/" + providerID + "/start"
+	if returnTo != "" {
+		path += "?return_to=" + url.QueryEscape(returnTo)
+	}
+	res := v.Get(path)
+	if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location, idp.Issuer+"/") {
+		t.Fatalf("GET %s = %d %q, want a redirect to the provider\n%.600s", path, res.Status, res.Location, res.Body)
+	}
+	return res.Location
+}
+
+// socialSignIn runs a whole social sign-in over HTTP and returns the callback's answer.
+func socialSignIn(t *testing.T, srv *testkit.Server, v *testkit.ConsoleClient, idp *testkit.OIDCProvider, providerID, email string) *testkit.PageResponse {
+	t.Helper()
+	callback := idp.Login(socialStart(t, v, idp, providerID, ""), email)
+	if !strings.HasPrefix(callback, srv.URL+"/signin/social/"+providerID+"/callback?") {
+		t.Fatalf("the provider sent the browser to %q", callback)
+	}
+	return v.Get(callback)
+}
+
+func wantSocialProblem(t *testing.T, what string, res *testkit.PageResponse, status int, reason string) {
+	t.Helper()
+	if res.Status != status || !strings.Contains(res.Body, `data-testid="social-problem" data-reason="`+reason+`"`) {
+		t.Errorf("%s: %d, want %d with reason %s\n%.1500s", what, res.Status, status, reason, res.Body)
+	}
+}
+
+func TestSocialSignIn(t *testing.T) {
+	idp := testkit.NewSocialOIDCProvider(t,
+		testkit.OIDCUser{Email: "ann@acme.test", EmailVerified: true},
+		testkit.OIDCUser{Email: "taken@acme.test", EmailVerified: false},
+	)
+	srv := testkit.NewServer(t)
+	google := addSocialProvider(t, srv, idp, social.KindGoogle, "Google")
+
+	t.Run("the request to the provider", func(t *testing.T) {
+		v := testkit.NewVisitorClient(t, srv)
+		u, _ := url.Parse(socialStart(t, v, idp, google, "/my-organizations"))
+		q := u.Query()
+		if q.Get("response_type") != "code" || q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" ||
+			len(q.Get("state")) < 40 || len(q.Get("nonce")) < 40 || q.Get("client_id") != idp.ClientID ||
+			q.Get("redirect_uri") != srv.URL+"/signin/social/"+google+"/callback" {
+			t.Errorf("authorize request: %v", q)
+		}
+		var flow *http.Cookie
+		for _, ck := range v.HTTP.Jar.Cookies(&url.URL{Scheme: "http", Host: strings.TrimPrefix(srv.URL, "http://"), Path: "/signin/social/x/callback"}) {
+			if ck.Name == "roster_social" {
+				flow = ck
+			}
+		}
+		if flow == nil || strings.Contains(flow.Value, q.Get("state")) {
+			t.Errorf("the flow cookie is missing or carries the state in clear: %v", flow)
+		}
+	})
+
+	t.Run("signs in, creating the user, then the same user again", func(t *testing.T) {
+		v := testkit.NewVisitorClient(t, srv)
+		res := socialSignIn(t, srv, v, idp, google, "ann@acme.test")
+		if res.Status != http.StatusSeeOther || res.Location != "/my-organizations" {
+			t.Fatalf("callback = %d %q\n%.1000s", res.Status, res.Location, res.Body)
+		}
+		if v.Cookie("roster_session") == "" {
+			t.Fatal("no session cookie")
+		}
+		page := v.Get("/my-organizations")
+		wantStatus(t, "my organizations", page, http.StatusOK)
+		if !strings.Contains(page.Body, "ann@acme.test") {
+			t.Error("the hosted page does not show who is signed in")
+		}
+		v2 := testkit.NewVisitorClient(t, srv)
+		if res := socialSignIn(t, srv, v2, idp, google, "ann@acme.test"); res.Status != http.StatusSeeOther {
+			t.Fatalf("second sign-in = %d", res.Status)
+		}
+		if n := countRows(t, srv, `SELECT count(*) FROM users WHERE email = 'ann@acme.test' AND email_verified`); n != 1 {
+			t.Errorf("%d users", n)
+		}
+		if n := countRows(t, srv, `SELECT count(*) FROM identities WHERE email = 'ann@acme.test' AND provider_kind = 'GOOGLE' AND connection_id = $1`, google); n != 1 {
+			t.Errorf("%d identities", n)
+		}
+		if n := countRows(t, srv, `SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = 'ann@acme.test' AND s.status = 'ACTIVE'`); n != 2 {
+			t.Errorf("%d live sessions, want one per browser", n)
+		}
+	})
+
+	t.Run("return_to is honoured on this site", func(t *testing.T) {
+		v := testkit.NewVisitorClient(t, srv)
+		callback := idp.Login(socialStart(t, v, idp, google, "/my-organizations?from=social"), "ann@acme.test")
+		// Without an org to enter, the person lands on "my organizations",
+		// which carries return_to on.
+		res := v.Get(callback)
+		if res.Location != "/my-organizations?from=social" &&
+			!strings.HasSuffix(res.Location, "return_to="+url.QueryEscape("/my-organizations?from=social")) {
+			t.Errorf("went to %q", res.Location)
+		}
+	})
+
+	t.Run("tampered state", func(t *testing.T) {
+		v := testkit.NewVisitorClient(t, srv)
+		u, _ := url.Parse(idp.Login(socialStart(t, v, idp, google, ""), "ann@acme.test"))
+		q := u.Query()
+		q.Set("state", q.Get("state")+"x")
+		u.RawQuery = q.Encode()
+		before := countRows(t, srv, `SELECT count(*) FROM sessions`)
+		wantSocialProblem(t, "tampered state", v.Get(u.String()), http.StatusBadRequest, "state-mismatch")
+		if countRows(t, srv, `SELECT count(*) FROM sessions`) != before || v.Cookie("roster_session") != "" {
+			t.Error("a session was made")
+		}
+	})
+
+	t.Run("another sign-in's answer", func(t *testing.T) {
+		v := testkit.NewVisitorClient(t, srv)
+		first := idp.Login(socialStart(t, v, idp, google, ""), "ann@acme.test")
+		socialStart(t, v, idp, google, "") // a second start replaces the flow
+		wantSocialProblem(t, "swapped flow", v.Get(first), http.StatusBadRequest, "state-mismatch")
+	})
+
+	t.Run("a replayed callback and one without the cookie", func(t *testing.T) {
+		v := testkit.NewVisitorClient(t, srv)
+		callback := idp.Login(socialStart(t, v, idp, google, ""), "ann@acme.test")
+		if res := v.Get(callback); res.Status != http.StatusSeeOther {
+			t.Fatalf("callback = %d", res.Status)
+		}
+		wantSocialProblem(t, "replay", v.Get(callback), http.StatusBadRequest, "no-state")
+		wantSocialProblem(t, "no cookie", testkit.NewVisitorClient(t, srv).Get(callback), http.StatusBadRequest, "no-state")
+	})
+
+	t.Run("the provider's error", func(t *testing.T) {
+		v := testkit.NewVisitorClient(t, srv)
+		u, _ := url.Parse(socialStart(t, v, idp, google, ""))
+		res := v.Get("/signin/social/" + google + "/callback?error=access_denied&state=" + url.QueryEscape(u.Query().Get("state")))
+		wantSocialProblem(t, "provider error", res, http.StatusBadRequest, "provider-error")
+	})
+
+	t.Run("an unverified email never opens an existing account", func(t *testing.T) {
+		if _, err := srv.DB.Exec(`INSERT INTO users (id, email, email_verified) VALUES ('usr_tttttttttttttttttttttttttt', 'taken@acme.test', true)`); err != nil {
+			t.Fatal(err)
+		}
+		v := testkit.NewVisitorClient(t, srv)
+		res := socialSignIn(t, srv, v, idp, google, "taken@acme.test")
+		wantSocialProblem(t, "unverified", res, http.StatusForbidden, "email-not-verified")
+		if !strings.Contains(res.Body, `href="/signin" data-testid="social-problem-action"`) {
+			t.Error("the page does not offer another way to sign in")
+		}
+		if v.Cookie("roster_session") != "" {
+			t.Error("a session cookie was set")
+		}
+		if n := countRows(t, srv, `SELECT count(*) FROM identities WHERE user_id = 'usr_tttttttttttttttttttttttttt'`); n != 0 {
+			t.Errorf("%d identities added", n)
+		}
+		if n := countRows(t, srv, `SELECT count(*) FROM sessions WHERE user_id = 'usr_tttttttttttttttttttttttttt'`); n != 0 {
+			t.Errorf("%d sessions", n)
+		}
+	})
+
+	t.Run("unknown and disabled providers", func(t *testing.T) {
+		v := testkit.NewVisitorClient(t, srv)
+		wantSocialProblem(t, "unknown", v.Get("/signin/social/conn_aaaaaaaaaaaaaaaaaaaaaaaaaa/start"), http.StatusNotFound, "provider-unavailable")
+		if _, err := srv.DB.Exec(`UPDATE environment_settings SET social_signin_enabled = false`); err != nil {
+			t.Fatal(err)
+		}
+		defer srv.DB.Exec(`UPDATE environment_settings SET social_signin_enabled = true`)
+		wantSocialProblem(t, "social off", v.Get("/signin/social/"+google+"/start"), http.StatusNotFound, "provider-unavailable")
+	})
+}
+
+func TestSocialSignUpClosed(t *testing.T) {
+	idp := testkit.NewSocialOIDCProvider(t, testkit.OIDCUser{Email: "new@acme.test", EmailVerified: true})
+	srv := testkit.NewServer(t)
+	id := addSocialProvider(t, srv, idp, social.KindOIDC, "Acme ID")
+	if _, err := srv.DB.Exec(`UPDATE environment_settings SET signup_enabled = false`); err != nil {
+		t.Fatal(err)
+	}
+	v := testkit.NewVisitorClient(t, srv)
+	wantSocialProblem(t, "sign-up closed", socialSignIn(t, srv, v, idp, id, "new@acme.test"), http.StatusForbidden, "signup-closed")
+	if n := countRows(t, srv, `SELECT count(*) FROM users`); n != 0 {
+		t.Errorf("%d users", n)
+	}
+}
+
+// The pre-hijack case over HTTP: someone registers a password for the
+// victim's address; the victim arrives through a provider that verified it.
+func TestSocialSignInPreHijack(t *testing.T) {
+	idp := testkit.NewSocialOIDCProvider(t, testkit.OIDCUser{Email: "victim@x.test", EmailVerified: true})
+	srv := testkit.NewServer(t)
+	google := addSocialProvider(t, srv, idp, social.KindGoogle, "Google")
+
+	attacker := testkit.NewVisitorClient(t, srv)
+	const password = "attacker-owns-this-1"
+	res := attacker.PostForm("/signup", url.Values{"email": {"victim@x.test"}, "password": {password}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("sign-up = %d\n%.800s", res.Status, res.Body)
+	}
+	var userID string
+	if err := srv.DB.Get(&userID, `SELECT u.id FROM users u JOIN password_credentials p ON p.user_id = u.id WHERE u.email = 'victim@x.test' AND NOT u.email_verified`); err != nil {
+		t.Fatalf("the registration did not leave an unverified user with a password: %v", err)
+	}
+
+	victim := testkit.NewVisitorClient(t, srv)
+	if res := socialSignIn(t, srv, victim, idp, google, "victim@x.test"); res.Status != http.StatusSeeOther || victim.Cookie("roster_session") == "" {
+		t.Fatalf("the victim was not signed in: %d\n%.800s", res.Status, res.Body)
+	}
+	if n := countRows(t, srv, `SELECT count(*) FROM users WHERE email = 'victim@x.test' AND email_verified AND id = $1`, userID); n != 1 {
+		t.Error("the victim did not get the same, now verified, user")
+	}
+	if n := countRows(t, srv, `SELECT count(*) FROM password_credentials WHERE user_id = $1`, userID); n != 0 {
+		t.Error("the attacker's password survived")
+	}
+	res = attacker.PostForm("/signin/password", url.Values{"email": {"victim@x.test"}, "password": {password}})
+	if res.Status == http.StatusSeeOther || attacker.Cookie("roster_session") != "" {
+		t.Errorf("the attacker's password still signs in: %d %q", res.Status, res.Location)
+	}
+}
