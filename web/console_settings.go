@@ -208,7 +208,7 @@ func (h settingsHandler) createProvider(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirectWithFlash(c, "Added "+p.DisplayName+". Register "+h.social.CallbackURL(p.ID)+" as its redirect URI at the provider.", "/settings/social-providers")
+	return redirectWithFlash(c, "Added "+p.DisplayName+". Register its redirect URI, shown below, with the provider.", "/settings/social-providers")
 }
 
 func (h settingsHandler) editProvider(c echo.Context) error {

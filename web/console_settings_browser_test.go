@@ -106,6 +106,8 @@ func TestSettingsInBrowser(t *testing.T) {
 	}
 	k.fill("issuer", "ftp://id.acme.test")
 	k.clickThen(orgSel("save-provider"), "error-issuer")
+	k.noProblems("provider form with errors")
+	b.Screenshot("settings-social-form")
 	k.fill("issuer", "https://login.acme.test")
 	k.clickThen(orgSel("save-provider"), "providers-table")
 	k.wantFlash("success", "Saved Acme ID")

@@ -152,6 +152,7 @@ func (h hostedInvitationsHandler) render(c echo.Context, inv invitations.Invitat
 		title = "Invitation expired"
 	case invitations.Used:
 		title = "Invitation used"
+		d.SignedIn, d.Member = h.auth.currentUser(c) != nil, h.alreadyIn(c, inv.OrganizationID)
 	case invitations.Revoked:
 		title = "Invitation withdrawn"
 	default:

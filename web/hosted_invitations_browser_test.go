@@ -107,6 +107,9 @@ func TestInvitationsInBrowser(t *testing.T) {
 	if got := ib.attr("invitation-closed", "data-state"); got != "used" {
 		t.Errorf("reused link: %q", got)
 	}
+	if got := ib.text("invitation-member"); got != "You are a member of Acme Corp already." {
+		t.Errorf("used link for a member: %q", got)
+	}
 	ib.noProblems("used")
 	ib.b.Screenshot("invitation-used")
 
@@ -175,6 +178,9 @@ func TestBulkInviteInBrowser(t *testing.T) {
 
 	ib.open("/organizations/"+acme.ID+"/invitations/bulk", "bulk-form")
 	ib.noProblems("bulk form")
+	// Nothing typed: the message stands beside the box.
+	ib.clickThen(orgSel("bulk-preview"), "error-addresses")
+	ib.b.Screenshot("bulk-invite-form")
 	ib.b.Run(
 		chromedp.SendKeys(chromedp.CSS("#addresses"), "ann@acme.test\nbob@acme.test,admin\nnot an address\nmax@acme.test\ncy@acme.test\n"),
 		chromedp.SetValue(chromedp.CSS("#role"), "member"),

@@ -52,7 +52,7 @@ func TestInvitationFromTheAPIArrivesAndAccepts(t *testing.T) {
 	api := testkit.NewAPIClient(t, k.srv)
 
 	r := api.Do("POST", "/api/v1/organizations/"+o.ID+"/users?send_invitation_email=true", map[string]any{
-		"email": "ann@acme.test",
+		"email":      "ann@acme.test",
 		"membership": map[string]any{"roles": []map[string]string{{"name": "admin"}}, "inviter_email": "ada@acme.test"},
 	})
 	if r.Status != http.StatusCreated {

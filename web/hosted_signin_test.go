@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"roster/internal/adminauth"
 	"roster/internal/directory"
 	"roster/internal/model"
 	"roster/internal/store"
@@ -438,11 +439,16 @@ func TestHostedSessionRotationAndRevocation(t *testing.T) {
 		t.Errorf("the old session is %s, want LOGOUT", old)
 	}
 
-	// Revoked in the console: signed out on the next request.
-	if _, err := k.dir.RevokeSession(context.Background(), secondID); err != nil {
-		t.Fatal(err)
+	// The console lists the sessions on the user's page, and revokes one
+	// there: the person is signed out on their next request.
+	admin := testkit.NewConsoleClient(t, k.srv, "owner@roster.test", adminauth.Editor)
+	userPage := "/users/" + k.userID("ann@acme.test")
+	wantHas(t, "console user page", admin.Get(userPage).Body, firstID, secondID)
+	res := admin.PostForm(userPage+"/sessions/"+secondID+"/revoke", nil)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("console revoke: %d\n%.500s", res.Status, res.Body)
 	}
-	res := c.Get("/my-organizations")
+	res = c.Get("/my-organizations")
 	if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/signin") {
 		t.Fatalf("after revocation: %d → %q", res.Status, res.Location)
 	}

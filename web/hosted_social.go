@@ -66,7 +66,7 @@ func (h hostedSocialHandler) start(c echo.Context) error {
 	}
 	target, flow, err := h.social.Begin(ctx, c.Param("provider"))
 	if err != nil {
-		return h.problem(c, err)
+		return h.problem(c, err, social.Result{})
 	}
 	if err := h.saveFlow(c, flow, c.QueryParam("return_to")); err != nil {
 		return err
@@ -85,7 +85,7 @@ func (h hostedSocialHandler) callback(c echo.Context) error {
 	}
 	res, err := h.social.SignIn(c.Request().Context(), c.Param("provider"), flow, c.QueryParams())
 	if err != nil {
-		return h.problem(c, err)
+		return h.problem(c, err, res)
 	}
 	return h.auth.finishSignIn(c, res.User.ID, "", res.Kind, returnTo)
 }
@@ -93,28 +93,31 @@ func (h hostedSocialHandler) callback(c echo.Context) error {
 // problem turns what stopped a social sign-in into a page that says what
 // to do. Details of failed checks go to the log only: they help whoever
 // runs Roster, and would help an attacker more than the person here.
-func (h hostedSocialHandler) problem(c echo.Context, err error) error {
+func (h hostedSocialHandler) problem(c echo.Context, err error, who social.Result) error {
 	var fe *social.FlowError
 	switch {
 	case errors.Is(err, identity.ErrEmailNotVerified):
 		return h.page(c, hosted.SocialProblemData{
 			Reason: "email-not-verified", Status: http.StatusForbidden, Title: "Prove your email address first",
-			Message: "Your provider signed you in but did not confirm that this email address is yours, and an account with this address already exists. To keep that account safe, it is not opened this way.",
+			Provider: who.Provider, Email: who.Email,
+			Message: providerName(who) + " signed you in but did not confirm that this email address is yours, and an account with this address already exists. To keep that account safe, it is not opened this way.",
 			Help:    "Sign in another way — with a link or code sent to the address — then this provider will work too, if it confirms the address.",
 			Action:  "/signin", Label: "Sign in another way",
 		})
 	case errors.Is(err, social.ErrSignUpClosed):
 		return h.page(c, hosted.SocialProblemData{
 			Reason: "signup-closed", Status: http.StatusForbidden, Title: "Sign-up is closed",
+			Provider: who.Provider, Email: who.Email,
 			Message: "There is no account for this sign-in, and new accounts cannot be created here.",
 			Help:    "Ask your organization's admin to invite you; the invitation's link lets you in.",
 			Action:  "/signin", Label: "Back to sign-in",
 		})
 	case errors.Is(err, identity.ErrNoEmail):
 		return h.page(c, hosted.SocialProblemData{
-			Reason: "no-email", Status: http.StatusBadRequest, Title: "Your provider did not share your email address",
-			Message: "An account needs an email address. Allow access to your email address at the provider, or sign in another way.",
-			Action:  "/signin", Label: "Back to sign-in",
+			Reason: "no-email", Status: http.StatusBadRequest, Title: providerName(who) + " did not share your email address",
+			Provider: who.Provider,
+			Message:  "An account needs an email address. Allow access to your email address at the provider, or sign in another way.",
+			Action:   "/signin", Label: "Back to sign-in",
 		})
 	case errors.As(err, &fe):
 		h.log.WarnContext(c.Request().Context(), "social sign-in refused",
@@ -175,4 +178,12 @@ func (h hostedSocialHandler) takeFlow(c echo.Context) (social.Flow, string, bool
 	sess.Options.MaxAge = -1
 	_ = h.flows.Save(c.Request(), c.Response(), sess) // deleting cannot fail to encode
 	return f, get("return_to"), err == nil && f.State != "" && f.Nonce != "" && f.Verifier != ""
+}
+
+// providerName names the provider in a sentence.
+func providerName(r social.Result) string {
+	if r.Provider == "" {
+		return "Your provider"
+	}
+	return r.Provider
 }

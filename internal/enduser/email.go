@@ -135,17 +135,21 @@ func (s *Service) queueSignInMail(ctx context.Context, tx *store.Store, email, l
 		Title:  "Sign in to " + app,
 		Footer: "If you did not try to sign in, ignore this mail: nobody can sign in without it.",
 	}
-	if code != "" {
-		n.Paragraphs = append(n.Paragraphs, "Your sign-in code is "+code+". Enter it on the sign-in page.")
+	once := "It works once, within " + lifetimeText(lifetime) + "."
+	switch {
+	case code != "" && link != "":
+		n.Paragraphs = []string{
+			"Your sign-in code is " + code + ". Enter it on the sign-in page, or use the link below on this device.",
+			"Each works once, within " + lifetimeText(lifetime) + ".",
+		}
+	case code != "":
+		n.Paragraphs = []string{"Your sign-in code is " + code + ". Enter it on the sign-in page.", once}
+	default:
+		n.Paragraphs = []string{"Use the link below to sign in.", once}
 	}
 	if link != "" {
 		n.ActionLabel, n.ActionURL = "Sign in", s.baseURL+"/signin/link/"+link
-		n.Paragraphs = append(n.Paragraphs, "Or use the button below to sign in on this device.")
-		if code == "" {
-			n.Paragraphs = []string{"Use the button below to sign in."}
-		}
 	}
-	n.Paragraphs = append(n.Paragraphs, fmt.Sprintf("It works once, within %s.", lifetimeText(lifetime)))
 	return s.queueMail(ctx, tx, email, "signin", n)
 }
 

@@ -260,6 +260,33 @@ func TestResolve(t *testing.T) {
 		}
 	})
 
+	t.Run("pre-hijack: a verified proof removes an unverified provider's identity", func(t *testing.T) {
+		f := newFixture(t)
+		lax := google("lax-1", "owner@y.test", false)
+		lax.Kind, lax.Issuer = "OIDC", "https://lax.test"
+		attacker, created := f.mustResolve(lax)
+		if !created {
+			t.Fatal("the attacker's sign-in did not create the user")
+		}
+		sess := f.session(attacker.ID)
+		owner, _ := f.mustResolve(google("g-owner", "owner@y.test", true))
+		if owner.ID != attacker.ID || !owner.EmailVerified {
+			t.Fatalf("owner: %+v", owner)
+		}
+		if n := f.count(`SELECT count(*) FROM identities WHERE issuer = 'https://lax.test'`); n != 0 {
+			t.Error("the unverified identity survived")
+		}
+		if n := f.count(`SELECT count(*) FROM sessions WHERE id = $1 AND status = 'REVOKED'`, sess); n != 1 {
+			t.Error("the attacker's session survived")
+		}
+		if _, _, err := f.resolve(lax); !errors.Is(err, identity.ErrEmailNotVerified) {
+			t.Errorf("the attacker's identity signs in again: %v", err)
+		}
+		if n := f.count(`SELECT count(*) FROM audit_events WHERE action = 'user.email_verified' AND (changes->>'identities_removed')::int = 1`); n != 1 {
+			t.Errorf("%d audit events counting the removed identity", n)
+		}
+	})
+
 	t.Run("a verified user's own password stays when they add a method", func(t *testing.T) {
 		f := newFixture(t)
 		u := f.user("ann@acme.test", true, "")

@@ -53,10 +53,11 @@ const setAsideQuery = `
 // setAsideIndexes drops every index and key of the seeded tables, and the
 // foreign keys that touch them. Keeping an index up to date row by row
 // costs far more than building it once over all rows: the B-trees on random
-// ids outgrow shared_buffers and every insert then misses the cache, and a
-// trigram GIN index is slow to grow at all. Checking foreign keys row by
-// row is likewise slower than one validating join. Measured at the target
-// scale: see the package's benchmark.
+// ids outgrow shared_buffers, so nearly every insert misses the cache. At
+// the target scale (BenchmarkSeed) a load with every index in place took
+// 125 s, 60 s of it the memberships' COPY; setting aside only the secondary
+// indexes and foreign keys changed little, as the primary and unique keys
+// were the ones thrashing; setting aside all of them, 82–98 s.
 func setAsideIndexes(ctx context.Context, conn *sql.Conn) ([]setAside, error) {
 	rows, err := conn.QueryContext(ctx, setAsideQuery, pq.Array(seededTables))
 	if err != nil {

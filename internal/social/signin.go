@@ -41,11 +41,15 @@ func (e *FlowError) Error() string { return "social sign-in: " + e.Reason + ": "
 // person has no account and the environment does not let people sign up.
 var ErrSignUpClosed = errors.New("social: sign-up is closed")
 
-// Result is a finished social sign-in.
+// Result is a finished social sign-in. When SignIn fails after the
+// provider answered, Provider and Email still say who came, for the page
+// that explains the failure.
 type Result struct {
-	User    model.User
-	Created bool
-	Kind    string // the provider's kind: the membership's primary identity provider
+	User     model.User
+	Created  bool
+	Kind     string // the provider's kind: the membership's primary identity provider
+	Provider string // the provider's display name
+	Email    string // the address the provider gave
 }
 
 // Begin starts a sign-in with the provider: it returns the provider's
@@ -87,7 +91,7 @@ func (s *Service) SignIn(ctx context.Context, providerID string, f Flow, callbac
 	if err != nil {
 		return Result{}, err
 	}
-	var res Result
+	res := Result{Kind: p.ProviderKind, Provider: p.DisplayName, Email: proof.Email}
 	err = s.store.InTx(ctx, func(tx *store.Store) error {
 		existing, err := identity.Find(ctx, tx, proof)
 		if err != nil {
@@ -105,7 +109,6 @@ func (s *Service) SignIn(ctx context.Context, providerID string, f Flow, callbac
 		res.User, res.Created, err = identity.Resolve(ctx, tx, s.clock, proof)
 		return err
 	})
-	res.Kind = p.ProviderKind
 	return res, err
 }
 
