@@ -54,7 +54,11 @@ func (h hostedInvitationsHandler) show(c echo.Context) error {
 func (h hostedInvitationsHandler) accept(c echo.Context) error {
 	ctx := c.Request().Context()
 	token := c.Param("token")
-	userID, orgID, err := h.invites.AcceptSettingPassword(ctx, token, c.FormValue("password"))
+	password := c.FormValue("password")
+	if password != "" && !h.passwordOffered(c, token) {
+		password = "" // only a hand-made form sends one when none is offered
+	}
+	userID, orgID, err := h.invites.AcceptSettingPassword(ctx, token, password)
 	var closed *invitations.LinkError
 	if errors.As(err, &closed) {
 		if closed.Invitation.State == invitations.Used && h.alreadyIn(c, closed.Invitation.OrganizationID) {
@@ -82,6 +86,18 @@ func (h hostedInvitationsHandler) accept(c echo.Context) error {
 		return err
 	}
 	return h.auth.finishSignIn(c, userID, orgID, enduser.MethodEmail, "")
+}
+
+// passwordOffered reports whether the invitation's page offers to set a
+// password: only when the invitee may sign in with one.
+func (h hostedInvitationsHandler) passwordOffered(c echo.Context, token string) bool {
+	ctx := c.Request().Context()
+	inv, err := h.invites.Lookup(ctx, token)
+	if err != nil || inv.Email == "" {
+		return false
+	}
+	methods, err := h.users.Methods(ctx, inv.Email)
+	return err == nil && methods.Password
 }
 
 // alreadyIn reports whether the browser's signed-in person is an active
@@ -133,9 +149,7 @@ func (h hostedInvitationsHandler) render(c echo.Context, inv invitations.Invitat
 	title, status := "Invitation", http.StatusGone
 	switch inv.State {
 	case invitations.Open:
-		if methods, err := h.users.Methods(ctx, inv.Email); err == nil {
-			d.Password = methods.Password
-		}
+		d.Password = h.passwordOffered(c, c.Param("token"))
 		if sess := h.auth.currentUser(c); sess != nil && sess.UserID != inv.UserID {
 			d.SignedInAs = sess.Email
 		}
