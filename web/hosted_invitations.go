@@ -55,8 +55,10 @@ func (h hostedInvitationsHandler) accept(c echo.Context) error {
 	ctx := c.Request().Context()
 	token := c.Param("token")
 	password := c.FormValue("password")
-	if password != "" && !h.passwordOffered(c, token) {
-		password = "" // only a hand-made form sends one when none is offered
+	if password != "" {
+		if inv, err := h.invites.Lookup(ctx, token); err != nil || !h.passwordOffered(c, inv.Email) {
+			password = "" // only a hand-made form sends one when none is offered
+		}
 	}
 	userID, orgID, err := h.invites.AcceptSettingPassword(ctx, token, password)
 	var closed *invitations.LinkError
@@ -90,13 +92,11 @@ func (h hostedInvitationsHandler) accept(c echo.Context) error {
 
 // passwordOffered reports whether the invitation's page offers to set a
 // password: only when the invitee may sign in with one.
-func (h hostedInvitationsHandler) passwordOffered(c echo.Context, token string) bool {
-	ctx := c.Request().Context()
-	inv, err := h.invites.Lookup(ctx, token)
-	if err != nil || inv.Email == "" {
+func (h hostedInvitationsHandler) passwordOffered(c echo.Context, email string) bool {
+	if email == "" {
 		return false
 	}
-	methods, err := h.users.Methods(ctx, inv.Email)
+	methods, err := h.users.Methods(c.Request().Context(), email)
 	return err == nil && methods.Password
 }
 
@@ -136,7 +136,6 @@ func (h hostedInvitationsHandler) renew(c echo.Context) error {
 
 // render shows the page of inv's state; d carries a form's errors.
 func (h hostedInvitationsHandler) render(c echo.Context, inv invitations.Invitation, d hosted.InvitationData) error {
-	ctx := c.Request().Context()
 	d.Action = "/invitations/" + c.Param("token")
 	d.State, d.OrgName, d.Inviter, d.Email = string(inv.State), inv.OrganizationName, inv.InviterEmail, inv.Email
 	d.Expires = inv.ExpiresAt.UTC().Format("2 January 2006, 15:04 UTC")
@@ -149,7 +148,7 @@ func (h hostedInvitationsHandler) render(c echo.Context, inv invitations.Invitat
 	title, status := "Invitation", http.StatusGone
 	switch inv.State {
 	case invitations.Open:
-		d.Password = h.passwordOffered(c, c.Param("token"))
+		d.Password = h.passwordOffered(c, inv.Email)
 		if sess := h.auth.currentUser(c); sess != nil && sess.UserID != inv.UserID {
 			d.SignedInAs = sess.Email
 		}

@@ -227,6 +227,13 @@ func TestInvitationSetsAPassword(t *testing.T) {
 	if strings.Contains(c.Get(link).Body, `name="password"`) {
 		t.Error("a password field while password sign-in is off")
 	}
+	// A hand-made form's password is ignored then.
+	if res := testkit.NewVisitorClient(t, k.srv).PostForm(link, url.Values{"password": {"correct horse battery staple"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("accept: %d", res.Status)
+	}
+	if n := k.count(`SELECT count(*) FROM password_credentials p JOIN users u ON u.id = p.user_id WHERE u.email = 'bob@acme.test'`); n != 0 {
+		t.Error("a password set while password sign-in is off")
+	}
 }
 
 func TestInvitationWhileSignedInAsSomeoneElse(t *testing.T) {

@@ -61,7 +61,7 @@ func (j *ExpiryJob) RunOnce(ctx context.Context) (int, error) {
 		total += n
 		if err != nil || n < j.opts.Batch {
 			if err == nil {
-				_, err = j.store.ForgetInvitationTombstones(ctx, j.clock.Now().Add(-j.opts.KeepTombstones))
+				_, err = j.store.ForgetInvitationTombstones(ctx, j.opts.KeepTombstones)
 			}
 			return total, err
 		}

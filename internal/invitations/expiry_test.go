@@ -65,3 +65,23 @@ func TestExpiryJobMarksExpiredInvitations(t *testing.T) {
 		t.Fatalf("resent: %s", got)
 	}
 }
+
+func TestExpiryJobForgetsOldTombstones(t *testing.T) {
+	f := newFixture(t)
+	o := f.org("Acme")
+	u, token := f.invite(o.ID, "ann@acme.test")
+	if err := f.dir.RevokeInvitation(f.ctx, o.ID, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantState(t, f.lookup(token), invitations.Revoked)
+	keep := invitations.NewExpiryJob(f.st, f.clock, testkit.Logger(t), invitations.ExpiryOptions{})
+	if _, err := keep.RunOnce(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantState(t, f.lookup(token), invitations.Revoked) // 90 days are far off
+	forget := invitations.NewExpiryJob(f.st, f.clock, testkit.Logger(t), invitations.ExpiryOptions{KeepTombstones: time.Nanosecond})
+	if _, err := forget.RunOnce(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantState(t, f.lookup(token), invitations.Unknown)
+}

@@ -114,10 +114,10 @@ func (s *Store) ExpireInvitations(ctx context.Context, now time.Time, limit int)
 	return out, s.selectAll(ctx, &out, invitationQueries.Expire, now, limit)
 }
 
-// ForgetInvitationTombstones deletes tombstones of links deleted before
-// the cutoff.
-func (s *Store) ForgetInvitationTombstones(ctx context.Context, before time.Time) (int64, error) {
-	return s.exec(ctx, invitationQueries.ForgetTombs, before)
+// ForgetInvitationTombstones deletes tombstones of links deleted longer
+// than keep ago.
+func (s *Store) ForgetInvitationTombstones(ctx context.Context, keep time.Duration) (int64, error) {
+	return s.exec(ctx, invitationQueries.ForgetTombs, keep.Seconds())
 }
 
 // UsersByEmails returns the users with these addresses, compared without

@@ -55,7 +55,9 @@ FROM due WHERE m.id = due.id
 RETURNING m.id, m.user_id, m.organization_id, m.invite_expires_at;
 
 -- name: forget-invitation-tombstones
-DELETE FROM invitation_tombstones WHERE deleted_at < $1;
+-- deleted_at is the database's time (the trigger sets it), so the cutoff
+-- is too: $1 seconds before now().
+DELETE FROM invitation_tombstones WHERE deleted_at < now() - make_interval(secs => $1);
 
 -- name: users-by-emails
 -- The users with these addresses ($1 lowercased), through users_email_key.
