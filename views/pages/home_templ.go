@@ -112,11 +112,11 @@ func Home(p views.Page, d HomeData) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = homeStat("active-members", "Active members", d.ActiveMembers, "", "Memberships in use, across every organization").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = homeStat("active-members", "Active members", d.ActiveMembers, "", "Memberships in use, in all organizations").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = homeStat("pending-invitations", "Pending invitations", d.PendingInvitations, "", "Sent and not yet accepted, across every organization").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = homeStat("pending-invitations", "Pending invitations", d.PendingInvitations, "", "Invited, not yet accepted").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
