@@ -4,6 +4,7 @@ import (
 	"net/mail"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -76,19 +77,46 @@ func checkSlug(v *apperr.Violations, s *string) *string {
 	return &t
 }
 
+// Metadata limits: at most maxMetadataKeys keys of 3–25 characters, values
+// of at most 256. The database checks the same (roster_valid_metadata).
+const maxMetadataKeys = 100
+
+// MetadataProblems lists what is wrong with a metadata map, in key order:
+// each entry is a key ("" for the map as a whole) and what to fix. Every
+// caller (services, the importer) checks metadata through it.
+func MetadataProblems(m model.Metadata) [][2]string {
+	var out [][2]string
+	if len(m) > maxMetadataKeys {
+		out = append(out, [2]string{"", "must have at most 100 keys"})
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if n := utf8.RuneCountInString(k); n < 3 || n > 25 {
+			out = append(out, [2]string{k, "keys must be 3 to 25 characters"})
+		}
+		if utf8.RuneCountInString(m[k]) > 256 {
+			out = append(out, [2]string{k, "values must be at most 256 characters"})
+		}
+	}
+	return out
+}
+
+// ValidSlug reports whether s is a DNS label, the form of organization slugs.
+func ValidSlug(s string) bool { return slugPattern.MatchString(s) }
+
 func checkMetadata(v *apperr.Violations, field string, m model.Metadata) model.Metadata {
 	if m == nil {
 		return model.Metadata{}
 	}
-	if len(m) > 100 {
-		v.Add(field, "must have at most 100 keys")
-	}
-	for k, val := range m {
-		if n := utf8.RuneCountInString(k); n < 3 || n > 25 {
-			v.Add(field+"."+k, "keys must be 3 to 25 characters")
-		}
-		if utf8.RuneCountInString(val) > 256 {
-			v.Add(field+"."+k, "values must be at most 256 characters")
+	for _, p := range MetadataProblems(m) {
+		if p[0] == "" {
+			v.Add(field, p[1])
+		} else {
+			v.Add(field+"."+p[0], p[1])
 		}
 	}
 	return m

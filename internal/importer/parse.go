@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -436,20 +435,11 @@ func (r *row) metadata(f fields, name string) model.Metadata {
 		r.fail("%s %v", name, err)
 		return nil
 	}
-	if len(m) > 100 {
-		r.fail("%s must have at most 100 keys", name)
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if n := utf8.RuneCountInString(k); n < 3 || n > 25 {
-			r.fail("%s key %q must be 3 to 25 characters", name, k)
-		}
-		if utf8.RuneCountInString(m[k]) > 256 {
-			r.fail("%s value of %q must be at most 256 characters", name, k)
+	for _, p := range directory.MetadataProblems(m) {
+		if p[0] == "" {
+			r.fail("%s %s", name, p[1])
+		} else {
+			r.fail("%s key %q: %s", name, p[0], p[1])
 		}
 	}
 	return m
@@ -489,12 +479,10 @@ func (r *row) parseUser(f fields, extCol, mdCol string) *userRecord {
 	return u
 }
 
-var slugPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-
 func (r *row) parseOrg(f fields, extCol, nameCol, slugCol, mdCol string) *orgRecord {
 	o := &orgRecord{externalID: r.required(f, extCol, 255), displayName: r.required(f, nameCol, 200)}
 	if slugCol != "" {
-		if o.slug = r.optional(f, slugCol, 63); o.slug != nil && !slugPattern.MatchString(*o.slug) {
+		if o.slug = r.optional(f, slugCol, 63); o.slug != nil && !directory.ValidSlug(*o.slug) {
 			r.fail("%s %q must be lowercase letters, digits and inner hyphens (a DNS label)", slugCol, *o.slug)
 		}
 	}
