@@ -20,6 +20,7 @@ import (
 	"roster/internal/directory"
 	"roster/internal/model"
 	"roster/internal/store"
+	"roster/web/api"
 )
 
 func init() {
@@ -65,7 +66,7 @@ func runOrgCreate(ctx context.Context, args []string) error {
 		return plainError(err)
 	}
 	if *format == "json" {
-		return printJSON(toOrgJSON(o))
+		return printJSON(api.OrganizationJSON(o))
 	}
 	printOrgs(os.Stdout, []model.Organization{o})
 	if admin.ID != "" {
@@ -94,9 +95,9 @@ func runOrgList(ctx context.Context, args []string) error {
 		return plainError(err)
 	}
 	if *format == "json" {
-		out := make([]orgJSON, len(orgs))
+		out := make([]any, len(orgs))
 		for i, o := range orgs {
-			out[i] = toOrgJSON(o)
+			out[i] = api.OrganizationJSON(o)
 		}
 		return printJSON(pageJSON("organizations", out, info))
 	}
@@ -112,43 +113,6 @@ func printOrgs(w io.Writer, orgs []model.Organization) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", o.ID, o.DisplayName, orDash(o.Slug), orDash(o.ExternalID), tableTime(&o.CreatedAt))
 	}
 	tw.Flush()
-}
-
-// orgJSON is an organization as the management API shows it, so scripts
-// can move between the CLI and the API without translating field names.
-type orgJSON struct {
-	ID          string         `json:"id"`
-	DisplayName string         `json:"display_name"`
-	Slug        *string        `json:"slug"`
-	ExternalID  *string        `json:"external_id"`
-	Metadata    model.Metadata `json:"metadata"`
-	Settings    struct {
-		Features        []featureJSON `json:"features"`
-		MaxAllowedUsers int           `json:"max_allowed_users"`
-	} `json:"settings"`
-	LogoURL    *string `json:"logo_url"`
-	CreateTime string  `json:"create_time"`
-	UpdateTime string  `json:"update_time"`
-}
-
-type featureJSON struct {
-	Name    string `json:"name"`
-	Enabled bool   `json:"enabled"`
-}
-
-func toOrgJSON(o model.Organization) orgJSON {
-	out := orgJSON{ID: o.ID, DisplayName: o.DisplayName, Slug: o.Slug, ExternalID: o.ExternalID,
-		Metadata: o.Metadata, LogoURL: o.LogoURL, CreateTime: jsonTime(o.CreatedAt), UpdateTime: jsonTime(o.UpdatedAt)}
-	if out.Metadata == nil {
-		out.Metadata = model.Metadata{}
-	}
-	out.Settings.MaxAllowedUsers = o.MaxAllowedUsers
-	out.Settings.Features = make([]featureJSON, len(directory.KnownFeatures))
-	for i, name := range directory.KnownFeatures {
-		on, _ := o.Settings[name].(bool)
-		out.Settings.Features[i] = featureJSON{Name: name, Enabled: on}
-	}
-	return out
 }
 
 // What follows is shared by the directory commands (org, user, member).

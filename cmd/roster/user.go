@@ -10,6 +10,7 @@ import (
 
 	"roster/internal/model"
 	"roster/internal/store"
+	"roster/web/api"
 )
 
 func init() {
@@ -92,9 +93,9 @@ func runUserShow(ctx context.Context, args []string) error {
 
 func printUserPage(users []model.User, info store.PageInfo, format, command string) error {
 	if format == "json" {
-		out := make([]userJSON, len(users))
+		out := make([]any, len(users))
 		for i, u := range users {
-			out[i] = toUserJSON(u)
+			out[i] = api.UserJSON(u)
 		}
 		return printJSON(pageJSON("users", out, info))
 	}
@@ -112,7 +113,7 @@ func printUserPage(users []model.User, info store.PageInfo, format, command stri
 // followed by a table of memberships.
 func printUser(u model.User, format string) error {
 	if format == "json" {
-		return printJSON(toUserJSON(u))
+		return printJSON(api.UserJSON(u))
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "ID\t%s\n", u.ID)
@@ -162,69 +163,4 @@ func roleNameList(roles model.RoleRefs) []string {
 // shellQuote quotes s for the "next page" hint, so it can be pasted back.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// userJSON and membershipJSON follow the management API's user object.
-type userJSON struct {
-	ID            string           `json:"id"`
-	Email         string           `json:"email"`
-	ExternalID    *string          `json:"external_id"`
-	Metadata      model.Metadata   `json:"metadata"`
-	CreateTime    string           `json:"create_time"`
-	UpdateTime    string           `json:"update_time"`
-	LastLoginTime *string          `json:"last_login_time"`
-	UserProfile   userProfileJSON  `json:"user_profile"`
-	Memberships   []membershipJSON `json:"memberships"`
-}
-
-type userProfileJSON struct {
-	GivenName     *string `json:"given_name"`
-	FamilyName    *string `json:"family_name"`
-	Name          *string `json:"name"`
-	Locale        *string `json:"locale"`
-	PhoneNumber   *string `json:"phone_number"`
-	EmailVerified bool    `json:"email_verified"`
-}
-
-type membershipJSON struct {
-	OrganizationID     string          `json:"organization_id"`
-	DisplayName        string          `json:"display_name"`
-	MembershipStatus   string          `json:"membership_status"`
-	Roles              []model.RoleRef `json:"roles"`
-	Permissions        []string        `json:"permissions"`
-	JoinTime           *string         `json:"join_time"`
-	ProvisioningMethod string          `json:"provisioning_method"`
-	InviterEmail       *string         `json:"inviter_email"`
-	CreatedAt          string          `json:"created_at"`
-	ExpiresAt          *string         `json:"expires_at"`
-}
-
-func toUserJSON(u model.User) userJSON {
-	out := userJSON{
-		ID: u.ID, Email: u.Email, ExternalID: u.ExternalID, Metadata: u.Metadata,
-		CreateTime: jsonTime(u.CreatedAt), UpdateTime: jsonTime(u.UpdatedAt), LastLoginTime: jsonTimePtr(u.LastLoginAt),
-		UserProfile: userProfileJSON{GivenName: u.GivenName, FamilyName: u.FamilyName, Name: u.Name,
-			Locale: u.Locale, PhoneNumber: u.PhoneNumber, EmailVerified: u.EmailVerified},
-		Memberships: make([]membershipJSON, len(u.Memberships)),
-	}
-	if out.Metadata == nil {
-		out.Metadata = model.Metadata{}
-	}
-	for i, m := range u.Memberships {
-		roles := []model.RoleRef(m.Roles)
-		if roles == nil {
-			roles = []model.RoleRef{}
-		}
-		perms := m.Permissions
-		if perms == nil {
-			perms = []string{}
-		}
-		out.Memberships[i] = membershipJSON{
-			OrganizationID: m.OrganizationID, DisplayName: m.OrganizationName, MembershipStatus: m.Status,
-			Roles: roles, Permissions: perms, JoinTime: jsonTimePtr(m.JoinedAt),
-			ProvisioningMethod: m.ProvisioningMethod, InviterEmail: m.InviterEmail,
-			CreatedAt: jsonTime(m.CreatedAt), ExpiresAt: jsonTimePtr(m.InviteExpiresAt),
-		}
-	}
-	return out
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"roster/internal/directory"
 	"roster/internal/model"
 )
 
@@ -169,4 +170,13 @@ func toUsers(users []model.User) []userJSON {
 		out[i] = toUser(u)
 	}
 	return out
+}
+
+// UserJSON is the API's user object for u, for other front ends (the CLI)
+// that print what the API would.
+func UserJSON(u model.User) any { return toUser(u) }
+
+// OrganizationJSON is the API's organization object for o.
+func OrganizationJSON(o model.Organization) any {
+	return toOrganization(o, directory.KnownFeatures)
 }
