@@ -31,7 +31,7 @@ const (
 var epoch = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	db    *sqlx.DB
 	st    *store.Store
@@ -39,7 +39,7 @@ type fixture struct {
 	imp   *importer.Importer
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	db := testkit.NewDB(t)
 	st := store.New(db)
@@ -137,7 +137,7 @@ func wantCounts(t *testing.T, what string, got, want importer.Counts) {
 	}
 }
 
-func wantNoErrors(t *testing.T, rep *importer.Report) {
+func wantNoErrors(t testing.TB, rep *importer.Report) {
 	t.Helper()
 	if len(rep.Errors) > 0 {
 		t.Fatalf("unexpected row errors: %+v", rep.Errors)

@@ -208,12 +208,14 @@ func TestCSVDetails(t *testing.T) {
 	}
 }
 
-// TestImportRate measures a large one-to-one import. It runs only when
-// ROSTER_IMPORT_ROWS is set (e.g. 100000): it is a measurement, not a check.
-func TestImportRate(t *testing.T) {
-	n, _ := strconv.Atoi(os.Getenv("ROSTER_IMPORT_ROWS"))
-	if n == 0 {
-		t.Skip("set ROSTER_IMPORT_ROWS=100000 to measure")
+// BenchmarkImportRate measures a large one-to-one import: 100,000 rows, or
+// ROSTER_IMPORT_ROWS. It reports the first run, a re-run and a dry run.
+//
+//	go test -run '^$' -bench BenchmarkImportRate -benchtime 1x ./internal/importer
+func BenchmarkImportRate(t *testing.B) {
+	n := 100_000
+	if v, err := strconv.Atoi(os.Getenv("ROSTER_IMPORT_ROWS")); err == nil && v > 0 {
+		n = v
 	}
 	f := newFixture(t)
 	var b strings.Builder
@@ -239,5 +241,6 @@ func TestImportRate(t *testing.T) {
 		wantNoErrors(t, rep)
 		t.Logf("%s: %d rows in %v, %.0f rows/s; users %+v orgs %+v memberships %+v",
 			pass, n, d.Round(time.Millisecond), float64(n)/d.Seconds(), rep.Users, rep.Organizations, rep.Memberships)
+		t.ReportMetric(float64(n)/d.Seconds(), strings.ReplaceAll(pass, " ", "_")+"_rows/s")
 	}
 }

@@ -45,19 +45,13 @@ func chromiumPath() string {
 
 // NewBrowser starts Chromium for t and closes it at cleanup. If the test
 // fails, a full-page screenshot named after the test is saved first (see
-// ScreenshotDir). Without Chromium the test is skipped, except in CI (CI set)
-// where that is an error; -short skips browser tests too.
+// ScreenshotDir). Without Chromium the test fails: page flows are tested in
+// a real browser or not at all.
 func NewBrowser(t testing.TB) *Browser {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("browser tests do not run with -short")
-	}
 	path := chromiumPath()
 	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("testkit: no Chromium at %s: %v", path, err)
-		}
-		t.Skipf("testkit: no Chromium at %s (apt-get install chromium, or set ROSTER_CHROMIUM)", path)
+		t.Fatalf("testkit: no Chromium at %s (apt-get install chromium, or set ROSTER_CHROMIUM): %v", path, err)
 	}
 	// A fresh profile per browser: no state leaks from one test to the next.
 	profile, err := os.MkdirTemp("", "roster-chromium-")
