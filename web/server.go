@@ -11,6 +11,7 @@ package web
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"regexp"
 	"runtime/debug"
@@ -58,6 +59,7 @@ func New(d Deps) *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = newErrorHandler(d.Log)
+	e.IPExtractor = clientIP(d.Config.TrustedProxies)
 
 	e.Pre(dropBadRequestID)
 	// Order matters: the logger sits outside everything that can fail, so it
@@ -231,4 +233,19 @@ func recoverPanics(log *slog.Logger) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// clientIP decides where c.RealIP() looks. The client's address feeds rate
+// limits and the audit log, so X-Forwarded-For counts only when the request
+// comes through a proxy named in ROSTER_TRUSTED_PROXIES; otherwise anyone
+// could pick their own address with a header.
+func clientIP(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }

@@ -39,6 +39,9 @@ type Config struct {
 	DBMaxConns int
 	// ShutdownTimeout is how long a stopping server waits for requests in flight.
 	ShutdownTimeout time.Duration
+	// TrustedProxies are the networks whose X-Forwarded-For Roster believes
+	// when it works out a client's address. Empty: the connection's address.
+	TrustedProxies []*net.IPNet
 
 	// Console sign-in (see "Console sign-in settings" below). An empty
 	// AdminOIDCIssuer means setup mode: only one-time sign-in links work.
@@ -181,6 +184,24 @@ func Load(getenv func(string) string) (Config, error) {
 	c.DBMaxConns, err = strconv.Atoi(conns)
 	if err != nil || c.DBMaxConns < 1 || c.DBMaxConns > 1000 {
 		return c, &SettingError{"ROSTER_DB_MAX_CONNS", conns, "want a whole number from 1 to 1000"}
+	}
+
+	if proxies := get("ROSTER_TRUSTED_PROXIES", ""); proxies != "" {
+		for _, p := range strings.Split(proxies, ",") {
+			p = strings.TrimSpace(p)
+			if !strings.Contains(p, "/") {
+				if ip := net.ParseIP(p); ip != nil && ip.To4() != nil {
+					p += "/32"
+				} else {
+					p += "/128"
+				}
+			}
+			_, n, err := net.ParseCIDR(p)
+			if err != nil {
+				return c, &SettingError{"ROSTER_TRUSTED_PROXIES", proxies, "want addresses or networks separated by commas, e.g. 10.0.0.0/8,192.0.2.7"}
+			}
+			c.TrustedProxies = append(c.TrustedProxies, n)
+		}
 	}
 
 	timeout := get("ROSTER_SHUTDOWN_TIMEOUT", "15s")
