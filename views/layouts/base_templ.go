@@ -291,7 +291,7 @@ func adminMenu(p views.Page) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if p.Admin.IsOwner() {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<a href=\"/admin-sessions\" data-testid=\"admin-sessions-link\">Admin sessions</a> <a href=\"/settings\" data-testid=\"settings-link\">Settings</a>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<a href=\"/admin-sessions\" data-testid=\"admin-sessions-link\">Admin sessions</a> <a href=\"/settings\" data-testid=\"settings-link\">Settings</a> <a href=\"/dev/mailbox\" data-testid=\"mailbox-link\">Mailbox</a>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
