@@ -342,35 +342,14 @@ func (s *Service) signInByEmail(ctx context.Context, tx *store.Store, t store.Si
 
 // ErrSignUpClosed is in the chain of the error a sign-in gets when it
 // proved an address that has no account while sign-up is closed.
-var ErrSignUpClosed = errors.New("enduser: sign-up is closed")
+var ErrSignUpClosed = identity.ErrSignUpClosed
 
-// proveEmail is what proving control of an inbox does: identity.Resolve
+// proveEmail is what proving control of an inbox does: identity.SignIn
 // finds the address's user (verifying the email if it was not, which ends
 // whatever an earlier unproven registration left), or creates one when
 // sign-up is open.
 func (s *Service) proveEmail(ctx context.Context, tx *store.Store, email string) (model.User, bool, error) {
-	p := emailProof(email)
-	existing, err := identity.Find(ctx, tx, p)
-	if err != nil {
-		return model.User{}, false, err
-	}
-	if existing == nil {
-		if err := s.checkSignUpOpen(ctx, tx); err != nil {
-			return model.User{}, false, err
-		}
-	}
-	return identity.Resolve(ctx, tx, s.clock, p)
-}
-
-func (s *Service) checkSignUpOpen(ctx context.Context, tx *store.Store) error {
-	settings, err := tx.EnvironmentSettings(ctx)
-	if err != nil {
-		return err
-	}
-	if !settings.SignupEnabled {
-		return apperr.FailedPrecondition("There is no account for this address, and new accounts cannot be created here. Ask your organization's admin to invite you.").Wrap(ErrSignUpClosed)
-	}
-	return nil
+	return identity.SignIn(ctx, tx, s.clock, emailProof(email))
 }
 
 func emailProof(email string) identity.Proof {

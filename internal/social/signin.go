@@ -5,14 +5,12 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/url"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
-	"roster/internal/apperr"
 	"roster/internal/identity"
 	"roster/internal/model"
 	"roster/internal/store"
@@ -39,7 +37,7 @@ func (e *FlowError) Error() string { return "social sign-in: " + e.Reason + ": "
 
 // ErrSignUpClosed is in the chain of the error SignIn returns when the
 // person has no account and the environment does not let people sign up.
-var ErrSignUpClosed = errors.New("social: sign-up is closed")
+var ErrSignUpClosed = identity.ErrSignUpClosed
 
 // Result is a finished social sign-in. When SignIn fails after the
 // provider answered, Provider and Email still say who came, for the page
@@ -93,20 +91,8 @@ func (s *Service) SignIn(ctx context.Context, providerID string, f Flow, callbac
 	}
 	res := Result{Kind: p.ProviderKind, Provider: p.DisplayName, Email: proof.Email}
 	err = s.store.InTx(ctx, func(tx *store.Store) error {
-		existing, err := identity.Find(ctx, tx, proof)
-		if err != nil {
-			return err
-		}
-		if existing == nil {
-			settings, err := tx.EnvironmentSettings(ctx)
-			if err != nil {
-				return err
-			}
-			if !settings.SignupEnabled {
-				return apperr.FailedPrecondition("There is no account for " + proof.Email + ", and new accounts cannot be created here. Ask your organization's admin to invite you.").Wrap(ErrSignUpClosed)
-			}
-		}
-		res.User, res.Created, err = identity.Resolve(ctx, tx, s.clock, proof)
+		var err error
+		res.User, res.Created, err = identity.SignIn(ctx, tx, s.clock, proof)
 		return err
 	})
 	return res, err
