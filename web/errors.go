@@ -168,7 +168,10 @@ func newErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			}
 			werr = c.JSON(f.status, body)
 		default:
-			p := views.Page{Title: f.title, RequestID: requestID(c)}
+			// A signed-in admin keeps the console's menu; anyone else (an end
+			// user, a visitor) gets the page without console navigation.
+			admin := pageAdmin(c)
+			p := views.Page{Title: f.title, RequestID: requestID(c), Admin: admin, HideNav: admin == nil}
 			werr = render(c, f.status, pages.Error(p, pages.ErrorDetails{
 				Status: f.status, Title: f.title, Message: f.message, Violations: f.violations,
 			}))
