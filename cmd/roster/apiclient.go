@@ -9,7 +9,6 @@ import (
 	"roster/internal/apiclients"
 	"roster/internal/audit"
 	"roster/internal/clock"
-	"roster/internal/database"
 	"roster/internal/store"
 )
 
@@ -119,28 +118,9 @@ func runAPIClientRevoke(ctx context.Context, args []string) error {
 // these commands manage clients and never sign or check a token, so they
 // need not read (or create) the instance key.
 func openAPIClients(ctx context.Context) (context.Context, *apiclients.Service, func(), error) {
-	cfg, _, err := loadConfig()
+	cfg, db, closeDB, err := openMigratedDatabase(ctx)
 	if err != nil {
 		return ctx, nil, nil, err
-	}
-	db, closeDB, err := openDatabase(ctx, cfg)
-	if err != nil {
-		return ctx, nil, nil, err
-	}
-	list, err := database.Status(ctx, db)
-	if err != nil {
-		closeDB()
-		return ctx, nil, nil, err
-	}
-	pending := 0
-	for _, m := range list {
-		if !m.Applied {
-			pending++
-		}
-	}
-	if pending > 0 {
-		closeDB()
-		return ctx, nil, nil, fmt.Errorf("the database lacks %d of this roster's migrations: run `roster migrate` first", pending)
 	}
 	svc := apiclients.New(store.New(db), clock.Real{}, apiclients.Options{Issuer: cfg.PublicURL.String()})
 	return audit.WithActor(ctx, cliActor()), svc, closeDB, nil

@@ -16,7 +16,6 @@ import (
 	"roster/internal/apperr"
 	"roster/internal/audit"
 	"roster/internal/clock"
-	"roster/internal/database"
 	"roster/internal/directory"
 	"roster/internal/model"
 	"roster/internal/store"
@@ -157,30 +156,9 @@ func runSubcommand(ctx context.Context, command string, args []string, subs []su
 // returns the directory with ctx naming the operator as the actor, so the
 // audit log tells command-line changes from console and API ones.
 func openDirectory(ctx context.Context) (context.Context, *directory.Service, func(), error) {
-	cfg, _, err := loadConfig()
+	cfg, db, closeDB, err := openMigratedDatabase(ctx)
 	if err != nil {
 		return ctx, nil, nil, err
-	}
-	db, closeDB, err := openDatabase(ctx, cfg)
-	if err != nil {
-		return ctx, nil, nil, err
-	}
-	// Changing the schema is `roster migrate`'s job (or serve's, at start);
-	// a command that only lists organizations should not do it on the side.
-	list, err := database.Status(ctx, db)
-	if err != nil {
-		closeDB()
-		return ctx, nil, nil, err
-	}
-	pending := 0
-	for _, m := range list {
-		if !m.Applied {
-			pending++
-		}
-	}
-	if pending > 0 {
-		closeDB()
-		return ctx, nil, nil, fmt.Errorf("the database lacks %d of this roster's migrations: run `roster migrate` first", pending)
 	}
 	dir := directory.New(store.New(db), clock.Real{})
 	dir.BaseURL = cfg.PublicURL.String() // invitation links point at the server

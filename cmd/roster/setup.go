@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 
@@ -61,4 +62,34 @@ func openDatabase(ctx context.Context, cfg config.Config) (db *sqlx.DB, closeFn 
 		return nil, nil, err
 	}
 	return db, func() { db.Close(); stop() }, nil
+}
+
+// openMigratedDatabase opens the database as openDatabase does and refuses
+// one that lacks migrations: changing the schema is `roster migrate`'s job
+// (or serve's, at start), not a side effect of listing organizations.
+func openMigratedDatabase(ctx context.Context) (config.Config, *sqlx.DB, func(), error) {
+	cfg, _, err := loadConfig()
+	if err != nil {
+		return cfg, nil, nil, err
+	}
+	db, closeDB, err := openDatabase(ctx, cfg)
+	if err != nil {
+		return cfg, nil, nil, err
+	}
+	list, err := database.Status(ctx, db)
+	if err != nil {
+		closeDB()
+		return cfg, nil, nil, err
+	}
+	pending := 0
+	for _, m := range list {
+		if !m.Applied {
+			pending++
+		}
+	}
+	if pending > 0 {
+		closeDB()
+		return cfg, nil, nil, fmt.Errorf("the database lacks %d of this roster's migrations: run `roster migrate` first", pending)
+	}
+	return cfg, db, closeDB, nil
 }
