@@ -269,6 +269,9 @@ func TestMemberInvitePage(t *testing.T) {
 	mc := testkit.NewVisitorClient(t, k.srv)
 	sk.signIn(mc, "max@acme.test")
 	wantPage(t, mc.Get("/org/"+o.ID+"/invite"), http.StatusForbidden)
+	if res := mc.Get("/my-organizations"); strings.Contains(res.Body, `data-testid="invite-to-org"`) {
+		t.Error("my organizations offers a plain member the invite form")
+	}
 	wantPage(t, mc.PostForm("/org/"+o.ID+"/invite", url.Values{"email": {"x@acme.test"}, "role": {"member"}}), http.StatusForbidden)
 	if n := k.count(`SELECT count(*) FROM users WHERE email = 'x@acme.test'`); n != 0 {
 		t.Fatal("a member invited someone")
@@ -280,6 +283,7 @@ func TestMemberInvitePage(t *testing.T) {
 
 	ac := testkit.NewVisitorClient(t, k.srv)
 	sk.signIn(ac, "ada@acme.test")
+	wantPage(t, ac.Get("/my-organizations"), http.StatusOK, `data-testid="invite-to-org"`, `href="/org/`+o.ID+`/invite"`)
 	wantPage(t, ac.Get("/org/"+o.ID+"/invite"), http.StatusOK, "Invite someone to Acme", `value="admin"`)
 	wantPage(t, ac.PostForm("/org/"+o.ID+"/invite", url.Values{"email": {"not an address"}, "role": {"member"}}),
 		http.StatusUnprocessableEntity, `data-testid="error-email"`, "not an address")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -119,7 +120,8 @@ func (h hostedOrgsHandler) renderMyOrgs(c echo.Context, status int, name, nameEr
 func membershipRow(m model.Membership, sess *enduser.Session) hosted.MembershipRow {
 	r := hosted.MembershipRow{
 		OrgID: m.OrganizationID, OrgName: m.OrganizationName, Status: m.Status, Roles: roleNamesOf(m),
-		Current: m.OrganizationID == sess.OrganizationID,
+		Current:   m.OrganizationID == sess.OrganizationID,
+		CanInvite: m.Status == model.StatusActive && slices.Contains(m.Permissions, "members:invite"),
 	}
 	if m.InviterEmail != nil {
 		r.Inviter = *m.InviterEmail

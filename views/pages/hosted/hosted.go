@@ -134,6 +134,9 @@ type MembershipRow struct {
 	ExpiresAt string // invitations: when the invitation runs out
 	JoinedAt  string
 	Current   bool
+	// CanInvite: the person's roles there include members:invite, so the
+	// page links to the org's invite form.
+	CanInvite bool
 }
 
 // MyOrgsData is "my organizations".
