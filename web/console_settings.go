@@ -83,6 +83,7 @@ func (h settingsHandler) page(c echo.Context, status int, form settingspages.For
 
 // settingsFields maps the service's field names to the form's.
 var settingsFields = map[string]string{
+	"app_name":                   "app_name",
 	"email_signin_enabled":       "email_signin_enabled",
 	"email_signin_mode":          "email_signin_mode",
 	"email_token_lifetime":       "email_token_lifetime_minutes",
@@ -99,6 +100,7 @@ var settingsFields = map[string]string{
 func settingsForm(es model.EnvironmentSettings) settingspages.Form {
 	in := func(d, unit time.Duration) string { return strconv.FormatInt(int64(d/unit), 10) }
 	return settingspages.Form{
+		AppName:                       es.AppName,
 		EmailSigninEnabled:            es.EmailSigninEnabled,
 		EmailSigninMode:               es.EmailSigninMode,
 		EmailTokenLifetimeMinutes:     in(es.EmailTokenLifetime, time.Minute),
@@ -122,6 +124,7 @@ func settingsForm(es model.EnvironmentSettings) settingspages.Form {
 func settingsFormOf(c echo.Context) settingspages.Form {
 	on := func(name string) bool { return c.FormValue(name) == "on" }
 	return settingspages.Form{
+		AppName:                       c.FormValue("app_name"),
 		EmailSigninEnabled:            on("email_signin_enabled"),
 		EmailSigninMode:               c.FormValue("email_signin_mode"),
 		EmailTokenLifetimeMinutes:     strings.TrimSpace(c.FormValue("email_token_lifetime_minutes")),
@@ -155,6 +158,7 @@ func settingsInput(f settingspages.Form) directory.SettingsInput {
 	}
 	dur := func(s string, unit time.Duration) time.Duration { return time.Duration(whole(s)) * unit }
 	return directory.SettingsInput{
+		AppName:                       f.AppName,
 		EmailSigninEnabled:            f.EmailSigninEnabled,
 		EmailSigninMode:               f.EmailSigninMode,
 		EmailTokenLifetime:            dur(f.EmailTokenLifetimeMinutes, time.Minute),

@@ -20,6 +20,7 @@ import (
 // defaults), for tests to change.
 func settingsForm() url.Values {
 	return url.Values{
+		"app_name":             {"Roster"},
 		"email_signin_enabled": {"on"}, "email_signin_mode": {"both"}, "email_token_lifetime_minutes": {"10"},
 		"password_signin_enabled": {"on"}, "social_signin_enabled": {"on"}, "signup_enabled": {"on"},
 		"max_organizations_per_user": {"0"}, "block_public_email_domains": {"on"}, "block_disposable_email_domains": {"on"},
@@ -54,6 +55,7 @@ func TestSettingsPage(t *testing.T) {
 		form.Del("signup_enabled")
 		form.Set("email_signin_mode", "code")
 		form.Set("invitation_expiry_days", "7")
+		form.Set("app_name", "Acme Cloud")
 		form.Set("allowed_redirect_urls", "https://app.acme.test\r\nhttp://localhost:3000/after\r\n")
 		res := owner.PostForm("/settings", form)
 		if res.Status != http.StatusSeeOther || res.Location != "/settings" {
@@ -80,8 +82,12 @@ func TestSettingsPage(t *testing.T) {
 			t.Errorf("methods after saving: %+v", m)
 		}
 		es, _ := st.EnvironmentSettings(context.Background())
-		if es.InvitationExpiry != 7*24*time.Hour || len(es.AllowedRedirectURLs) != 2 {
+		if es.InvitationExpiry != 7*24*time.Hour || len(es.AllowedRedirectURLs) != 2 || es.AppName != "Acme Cloud" {
 			t.Errorf("stored: %+v", es)
+		}
+		// The hosted sign-in page names the product as the owner set it.
+		if body := testkit.NewVisitorClient(t, srv).Get("/signin").Body; !strings.Contains(body, "Acme Cloud") {
+			t.Error("the sign-in page does not show the product name from the settings")
 		}
 		if n := countRows(t, srv, `SELECT count(*) FROM audit_events WHERE action = 'settings.updated'
 			AND actor_label = 'owner@acme.test' AND changes->'email_signin_mode'->>'to' = 'code'`); n != 1 {
@@ -96,8 +102,12 @@ func TestSettingsPage(t *testing.T) {
 		form.Set("email_token_lifetime_minutes", "abc")
 		form.Set("user_session_idle_hours", "2000")
 		form.Set("user_session_lifetime_days", "30")
+		form.Set("app_name", "   ")
 		res := owner.PostForm("/settings", form)
 		wantStatus(t, "bad save", res, http.StatusUnprocessableEntity)
+		if !strings.Contains(res.Body, `data-testid="error-app_name"`) {
+			t.Error("no error beside the empty product name")
+		}
 		for field, want := range map[string]string{
 			"allowed_redirect_urls":        `"/relative/path" is not an absolute http or https URL`,
 			"email_token_lifetime_minutes": "must be between 1 minute and 1 hour",

@@ -19,6 +19,7 @@ import (
 // settings page: the sign-in methods, sign-up, invitations, sessions and
 // where end users may be sent afterwards. All fields are written.
 type SettingsInput struct {
+	AppName                       string // the product's name on sign-in pages and in mail
 	EmailSigninEnabled            bool
 	EmailSigninMode               string // link, code or both
 	EmailTokenLifetime            time.Duration
@@ -86,6 +87,7 @@ func (s *Service) UpdateSettings(ctx context.Context, in SettingsInput) (model.E
 			return err
 		}
 		after := before
+		after.AppName = strings.TrimSpace(in.AppName)
 		after.EmailSigninEnabled = in.EmailSigninEnabled
 		after.EmailSigninMode = in.EmailSigninMode
 		after.EmailTokenLifetime = in.EmailTokenLifetime
@@ -126,6 +128,7 @@ func (s *Service) UpdateSettings(ctx context.Context, in SettingsInput) (model.E
 // (trimmed, blank lines and repeats dropped).
 func checkSettings(in SettingsInput) ([]string, error) {
 	var v apperr.Violations
+	checkLen(&v, "app_name", strings.TrimSpace(in.AppName), 1, 100)
 	if !in.EmailSigninEnabled && !in.PasswordSigninEnabled && !in.SocialSigninEnabled {
 		v.Add("email_signin_enabled", "or another sign-in method must stay on, or nobody can sign in")
 	}
@@ -200,6 +203,7 @@ func settingsChanges(a, b model.EnvironmentSettings) model.JSONObject {
 		}
 	}
 	dur := func(d time.Duration) string { return d.String() }
+	add("app_name", a.AppName, b.AppName)
 	add("email_signin_enabled", a.EmailSigninEnabled, b.EmailSigninEnabled)
 	add("email_signin_mode", a.EmailSigninMode, b.EmailSigninMode)
 	add("email_token_lifetime", dur(a.EmailTokenLifetime), dur(b.EmailTokenLifetime))

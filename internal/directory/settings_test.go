@@ -14,6 +14,7 @@ import (
 // settingsInput is the defaults as an owner would save them unchanged.
 func settingsInput(es model.EnvironmentSettings) directory.SettingsInput {
 	return directory.SettingsInput{
+		AppName:            es.AppName,
 		EmailSigninEnabled: es.EmailSigninEnabled, EmailSigninMode: es.EmailSigninMode, EmailTokenLifetime: es.EmailTokenLifetime,
 		PasswordSigninEnabled: es.PasswordSigninEnabled, SocialSigninEnabled: es.SocialSigninEnabled,
 		SignupEnabled: es.SignupEnabled, SignupCreatesOrganization: es.SignupCreatesOrganization,

@@ -229,6 +229,7 @@ type Session struct {
 
 // EnvironmentSettings are the environment's defaults (one row).
 type EnvironmentSettings struct {
+	AppName                       string        `db:"app_name"` // the product's name on hosted pages and mail
 	EmailSigninEnabled            bool          `db:"email_signin_enabled"`
 	EmailSigninMode               string        `db:"email_signin_mode"`
 	EmailTokenLifetime            time.Duration `db:"-"`

@@ -1,6 +1,6 @@
 -- name: get-environment-settings
 -- Intervals come back as seconds so Go reads them as durations.
-SELECT email_signin_enabled, email_signin_mode, password_signin_enabled, social_signin_enabled,
+SELECT app_name, email_signin_enabled, email_signin_mode, password_signin_enabled, social_signin_enabled,
        signup_enabled, signup_creates_organization, max_organizations_per_user,
        delete_users_without_memberships, block_public_email_domains, block_disposable_email_domains,
        default_creator_role_id, default_member_role_id, updated_at, allowed_redirect_urls,

@@ -38,6 +38,6 @@ func (s *Store) UpdateEnvironmentSettings(ctx context.Context, es model.Environm
 		es.BlockPublicEmailDomains, es.BlockDisposableEmailDomains,
 		secs(es.UserSessionIdleTimeout), secs(es.UserSessionLifetime),
 		secs(es.AdminSessionIdleTimeout), secs(es.AdminSessionLifetime),
-		pq.StringArray(redirects), at)
+		pq.StringArray(redirects), at, es.AppName)
 	return err
 }

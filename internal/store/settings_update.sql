@@ -23,4 +23,5 @@ SET email_signin_enabled             = $1,
     admin_session_idle_timeout       = make_interval(secs => $15),
     admin_session_lifetime           = make_interval(secs => $16),
     allowed_redirect_urls            = $17,
-    updated_at                       = $18;
+    updated_at                       = $18,
+    app_name                         = $19;

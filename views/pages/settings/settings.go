@@ -13,6 +13,7 @@ import (
 // Form is the settings form as saved or as typed. Numbers stay text so a
 // form sent back with a mistake shows what was typed.
 type Form struct {
+	AppName                       string
 	EmailSigninEnabled            bool
 	EmailSigninMode               string // link, code, both
 	EmailTokenLifetimeMinutes     string
