@@ -17,7 +17,6 @@ var membershipQueries struct {
 	Delete             string `query:"delete-membership"`
 	ClearRoles         string `query:"clear-membership-roles"`
 	AddRoles           string `query:"add-membership-roles"`
-	EffectivePerms     string `query:"permissions-by-role"`
 	CountActiveHolders string `query:"count-active-holders"`
 	CountOtherActive   string `query:"count-other-active-members"`
 	ListForward        string `query:"list-members-forward"`
@@ -75,25 +74,6 @@ func (s *Store) MembershipsOfUsers(ctx context.Context, userIDs []string) (map[s
 	for _, m := range rows {
 		m.Permissions = mergePermissions(m.Roles, perms)
 		out[m.UserID] = append(out[m.UserID], m)
-	}
-	return out, nil
-}
-
-// PermissionsByRole maps each role id to its permission names, inherited ones included.
-func (s *Store) PermissionsByRole(ctx context.Context, roleIDs []string) (map[string][]string, error) {
-	out := map[string][]string{}
-	if len(roleIDs) == 0 {
-		return out, nil
-	}
-	var rows []struct {
-		RoleID string `db:"role_id"`
-		Name   string `db:"name"`
-	}
-	if err := s.selectAll(ctx, &rows, membershipQueries.EffectivePerms, pq.Array(roleIDs)); err != nil {
-		return nil, err
-	}
-	for _, r := range rows {
-		out[r.RoleID] = append(out[r.RoleID], r.Name)
 	}
 	return out, nil
 }

@@ -43,21 +43,6 @@ INSERT INTO membership_roles (membership_id, role_id)
 SELECT $1, unnest($2::text[])
 ON CONFLICT DO NOTHING;
 
--- name: permissions-by-role
--- Each role's permissions with those of every role up its extends chain.
-WITH RECURSIVE chain (start_id, role_id, depth) AS (
-    SELECT id, id, 0 FROM roles WHERE id = ANY($1)
-    UNION ALL
-    SELECT c.start_id, r.extends_role_id, c.depth + 1
-    FROM chain c JOIN roles r ON r.id = c.role_id
-    WHERE r.extends_role_id IS NOT NULL AND c.depth < 32
-)
-SELECT DISTINCT c.start_id AS role_id, p.name
-FROM chain c
-JOIN role_permissions rp ON rp.role_id = c.role_id
-JOIN permissions p ON p.id = rp.permission_id
-ORDER BY 1, 2;
-
 -- name: count-active-holders
 -- Active members of org $1 holding role $2, other than membership $3.
 SELECT count(*) FROM memberships m

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -24,7 +26,7 @@ var roleQueries struct {
 	Delete                string `query:"delete-role"`
 	Ancestors             string `query:"role-ancestors"`
 	ListPermissions       string `query:"list-role-permissions"`
-	EffectivePermissions  string `query:"effective-permissions"`
+	PermissionsByRole     string `query:"permissions-by-role"`
 	AddPermissions        string `query:"add-role-permissions"`
 	RemovePermission      string `query:"remove-role-permission"`
 	ClearPermissions      string `query:"clear-role-permissions"`
@@ -182,14 +184,51 @@ func (s *Store) RoleAncestors(ctx context.Context, id string) ([]RoleRefName, er
 	return out, s.selectAll(ctx, &out, roleQueries.Ancestors, id)
 }
 
+// rolePermission is one permission a role grants, own or inherited.
+type rolePermission struct {
+	RoleID string `db:"role_id"`
+	model.Permission
+}
+
+func (s *Store) permissionsByRole(ctx context.Context, roleIDs []string) ([]rolePermission, error) {
+	var rows []rolePermission
+	if len(roleIDs) == 0 {
+		return rows, nil
+	}
+	return rows, s.selectAll(ctx, &rows, roleQueries.PermissionsByRole, pq.Array(roleIDs))
+}
+
+// PermissionsByRole maps each role id to its permission names, inherited
+// ones included, ordered by name.
+func (s *Store) PermissionsByRole(ctx context.Context, roleIDs []string) (map[string][]string, error) {
+	rows, err := s.permissionsByRole(ctx, roleIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, r := range rows {
+		out[r.RoleID] = append(out[r.RoleID], r.Name)
+	}
+	return out, nil
+}
+
 // PermissionsOfRoles returns every permission the roles grant, inherited
 // ones included, each once and ordered by name.
 func (s *Store) PermissionsOfRoles(ctx context.Context, roleIDs []string) ([]model.Permission, error) {
-	out := []model.Permission{}
-	if len(roleIDs) == 0 {
-		return out, nil
+	rows, err := s.permissionsByRole(ctx, roleIDs)
+	if err != nil {
+		return nil, err
 	}
-	return out, s.selectAll(ctx, &out, roleQueries.EffectivePermissions, pq.Array(roleIDs))
+	out := []model.Permission{}
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if !seen[r.ID] {
+			seen[r.ID] = true
+			out = append(out, r.Permission)
+		}
+	}
+	slices.SortFunc(out, func(a, b model.Permission) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
 }
 
 // AddRolePermissions grants the named permissions to the role; ones it has

@@ -75,19 +75,20 @@ FROM role_permissions rp JOIN permissions p ON p.id = rp.permission_id
 WHERE rp.role_id = ANY($1)
 ORDER BY p.name;
 
--- name: effective-permissions
--- Every permission the roles grant, their own and those of the roles they
--- extend, each once.
-WITH RECURSIVE chain (id, extends_role_id) AS (
-    SELECT id, extends_role_id FROM roles WHERE id = ANY($1)
+-- name: permissions-by-role
+-- Each role's permissions: its own and those of every role up its extends
+-- chain. This is the one place inheritance is worked out. UNION (not UNION
+-- ALL) stops at a pair seen before, so even a cycle ends.
+WITH RECURSIVE chain (start_id, id, extends_role_id) AS (
+    SELECT id, id, extends_role_id FROM roles WHERE id = ANY($1)
     UNION
-    SELECT r.id, r.extends_role_id FROM roles r JOIN chain c ON r.id = c.extends_role_id
+    SELECT c.start_id, r.id, r.extends_role_id FROM roles r JOIN chain c ON r.id = c.extends_role_id
 )
-SELECT DISTINCT p.id, p.name, p.description, p.created_at, p.updated_at
+SELECT DISTINCT c.start_id AS role_id, p.id, p.name, p.description, p.created_at, p.updated_at
 FROM chain c
 JOIN role_permissions rp ON rp.role_id = c.id
 JOIN permissions p ON p.id = rp.permission_id
-ORDER BY p.name;
+ORDER BY role_id, p.name;
 
 -- name: add-role-permissions
 INSERT INTO role_permissions (role_id, permission_id)
