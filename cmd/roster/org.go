@@ -18,6 +18,7 @@ import (
 	"roster/internal/clock"
 	"roster/internal/directory"
 	"roster/internal/model"
+	"roster/internal/nullable"
 	"roster/internal/store"
 	"roster/web/api"
 )
@@ -47,7 +48,7 @@ func runOrgCreate(ctx context.Context, args []string) error {
 	if strings.TrimSpace(*name) == "" {
 		return usageErrorf("--name is required")
 	}
-	in := directory.OrganizationInput{DisplayName: name, Slug: optional(*slug), ExternalID: optional(*externalID)}
+	in := directory.OrganizationInput{DisplayName: name, Slug: nullable.String(*slug), ExternalID: nullable.String(*externalID)}
 
 	ctx, dir, closeDB, err := openDirectory(ctx)
 	if err != nil {
@@ -262,13 +263,6 @@ func printJSON(v any) error {
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }
 
 func orDash(s *string) string {

@@ -24,6 +24,7 @@ import (
 	"roster/internal/clock"
 	"roster/internal/ids"
 	"roster/internal/model"
+	"roster/internal/nullable"
 	"roster/internal/store"
 )
 
@@ -150,11 +151,11 @@ func (s *Service) Start(ctx context.Context, id Identity, previousToken string) 
 	row := store.AdminSession{
 		ID:                ids.New(ids.Session),
 		Email:             id.Email,
-		Subject:           nilIfEmpty(id.Subject),
-		Issuer:            nilIfEmpty(id.Issuer),
+		Subject:           nullable.String(id.Subject),
+		Issuer:            nullable.String(id.Issuer),
 		Role:              string(id.Role),
-		IP:                nilIfEmpty(id.IP),
-		UserAgent:         nilIfEmpty(truncate(id.UserAgent, 1024)),
+		IP:                nullable.String(id.IP),
+		UserAgent:         nullable.String(truncate(id.UserAgent, 1024)),
 		CreatedAt:         now,
 		AbsoluteExpiresAt: now.Add(settings.AdminSessionLifetime),
 	}
@@ -309,24 +310,10 @@ func sessionActor(ctx context.Context, row store.AdminSession) model.Actor {
 
 func fromRow(r store.AdminSession) Session {
 	return Session{
-		ID: r.ID, Email: r.Email, Subject: deref(r.Subject), Issuer: deref(r.Issuer), Role: Role(r.Role),
-		IP: deref(r.IP), UserAgent: deref(r.UserAgent), CreatedAt: r.CreatedAt, LastActiveAt: r.LastActiveAt,
+		ID: r.ID, Email: r.Email, Subject: nullable.Value(r.Subject), Issuer: nullable.Value(r.Issuer), Role: Role(r.Role),
+		IP: nullable.Value(r.IP), UserAgent: nullable.Value(r.UserAgent), CreatedAt: r.CreatedAt, LastActiveAt: r.LastActiveAt,
 		IdleExpiresAt: r.IdleExpiresAt, AbsoluteExpiresAt: r.AbsoluteExpiresAt,
 	}
-}
-
-func nilIfEmpty(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-func deref(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
 }
 
 // truncate cuts s to at most n bytes without splitting a character.

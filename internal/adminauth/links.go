@@ -9,6 +9,7 @@ import (
 	"roster/internal/apperr"
 	"roster/internal/audit"
 	"roster/internal/model"
+	"roster/internal/nullable"
 	"roster/internal/store"
 )
 
@@ -73,7 +74,7 @@ func (s *Service) CheckLoginLink(ctx context.Context, token string) (email strin
 	case !t.ExpiresAt.After(s.clock.Now()):
 		return "", ErrLinkExpired
 	}
-	return deref(t.Email), nil
+	return nullable.Value(t.Email), nil
 }
 
 // RedeemLoginLink uses the link, once, and starts an owner session for its

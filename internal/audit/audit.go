@@ -8,6 +8,7 @@ import (
 
 	"roster/internal/clock"
 	"roster/internal/model"
+	"roster/internal/nullable"
 	"roster/internal/store"
 )
 
@@ -43,23 +44,16 @@ func Record(ctx context.Context, tx *store.Store, clk clock.Clock, ev Event) err
 	return tx.InsertAuditEvent(ctx, model.AuditEvent{
 		OccurredAt:     clk.Now(),
 		ActorType:      a.Type,
-		ActorID:        nilIfEmpty(a.ID),
-		ActorLabel:     nilIfEmpty(a.Label),
+		ActorID:        nullable.String(a.ID),
+		ActorLabel:     nullable.String(a.Label),
 		Action:         ev.Action,
-		OrganizationID: nilIfEmpty(ev.OrgID),
-		UserID:         nilIfEmpty(ev.UserID),
-		TargetType:     nilIfEmpty(ev.TargetType),
-		TargetID:       nilIfEmpty(ev.TargetID),
+		OrganizationID: nullable.String(ev.OrgID),
+		UserID:         nullable.String(ev.UserID),
+		TargetType:     nullable.String(ev.TargetType),
+		TargetID:       nullable.String(ev.TargetID),
 		Changes:        ev.Changes,
-		IP:             nilIfEmpty(a.IP),
-		UserAgent:      nilIfEmpty(a.UserAgent),
-		RequestID:      nilIfEmpty(a.RequestID),
+		IP:             nullable.String(a.IP),
+		UserAgent:      nullable.String(a.UserAgent),
+		RequestID:      nullable.String(a.RequestID),
 	})
-}
-
-func nilIfEmpty(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }

@@ -15,6 +15,7 @@ import (
 	"roster/internal/ids"
 	"roster/internal/mail"
 	"roster/internal/model"
+	"roster/internal/nullable"
 	"roster/internal/store"
 )
 
@@ -400,14 +401,14 @@ func (s *Service) queueInvitation(ctx context.Context, tx *store.Store, org mode
 		inviter = *m.InviterEmail
 	}
 	c, err := mail.ComposeInvitation(ctx, mail.Invitation{
-		OrgName: org.DisplayName, Inviter: inviter, InviteeName: str(u.Name),
+		OrgName: org.DisplayName, Inviter: inviter, InviteeName: nullable.Value(u.Name),
 		AcceptURL: link, ExpiresAt: *m.InviteExpiresAt, Reminder: reminder,
 	})
 	if err != nil {
 		return err
 	}
 	return tx.QueueEmail(ctx, store.Email{
-		To: u.Email, ToName: str(u.Name), Subject: c.Subject, Text: c.Text, HTML: c.HTML,
+		To: u.Email, ToName: nullable.Value(u.Name), Subject: c.Subject, Text: c.Text, HTML: c.HTML,
 		Kind: "invitation", OrganizationID: &org.ID,
 	}, s.clock.Now())
 }

@@ -9,6 +9,7 @@ import (
 	"roster/internal/audit"
 	"roster/internal/ids"
 	"roster/internal/model"
+	"roster/internal/nullable"
 	"roster/internal/store"
 )
 
@@ -253,18 +254,11 @@ func orgChanges(a, b model.Organization) model.JSONObject {
 		}
 	}
 	diff("display_name", a.DisplayName, b.DisplayName, a.DisplayName != b.DisplayName)
-	diff("slug", a.Slug, b.Slug, str(a.Slug) != str(b.Slug))
-	diff("external_id", a.ExternalID, b.ExternalID, str(a.ExternalID) != str(b.ExternalID))
-	diff("logo_url", a.LogoURL, b.LogoURL, str(a.LogoURL) != str(b.LogoURL))
+	diff("slug", a.Slug, b.Slug, nullable.Value(a.Slug) != nullable.Value(b.Slug))
+	diff("external_id", a.ExternalID, b.ExternalID, nullable.Value(a.ExternalID) != nullable.Value(b.ExternalID))
+	diff("logo_url", a.LogoURL, b.LogoURL, nullable.Value(a.LogoURL) != nullable.Value(b.LogoURL))
 	diff("metadata", a.Metadata, b.Metadata, !sameMetadata(a.Metadata, b.Metadata))
 	return c
-}
-
-func str(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
 }
 
 func sameMetadata(a, b model.Metadata) bool {

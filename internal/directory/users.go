@@ -9,6 +9,7 @@ import (
 	"roster/internal/audit"
 	"roster/internal/ids"
 	"roster/internal/model"
+	"roster/internal/nullable"
 	"roster/internal/store"
 )
 
@@ -66,7 +67,7 @@ func applyUserInput(v *apperr.Violations, u model.User, in UserInput) model.User
 	}
 	// The display name follows the given and family names unless set apart.
 	if u.Name == nil && (u.GivenName != nil || u.FamilyName != nil) {
-		full := strings.TrimSpace(str(u.GivenName) + " " + str(u.FamilyName))
+		full := strings.TrimSpace(nullable.Value(u.GivenName) + " " + nullable.Value(u.FamilyName))
 		u.Name = &full
 	}
 	return u
@@ -237,7 +238,7 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 func userChanges(a, b model.User) model.JSONObject {
 	c := model.JSONObject{}
 	diff := func(field string, from, to *string) {
-		if str(from) != str(to) {
+		if nullable.Value(from) != nullable.Value(to) {
 			c[field] = map[string]any{"from": from, "to": to}
 		}
 	}

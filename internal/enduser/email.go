@@ -14,6 +14,7 @@ import (
 	"roster/internal/identity"
 	"roster/internal/mail"
 	"roster/internal/model"
+	"roster/internal/nullable"
 	"roster/internal/store"
 )
 
@@ -216,7 +217,7 @@ func (s *Service) SignInWithCode(ctx context.Context, challenge, code, ip string
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
 		return SignIn{}, err
 	}
-	if err := s.Allow(ctx, LimitCodeCheck, ip, deref(t.Email)); err != nil {
+	if err := s.Allow(ctx, LimitCodeCheck, ip, nullable.Value(t.Email)); err != nil {
 		return SignIn{}, err
 	}
 	var (
@@ -315,7 +316,7 @@ func (s *Service) linkInfo(ctx context.Context, token, purpose string) (LinkInfo
 	if err != nil {
 		return LinkInfo{}, err
 	}
-	info := LinkInfo{Email: deref(t.Email), State: LinkOpen}
+	info := LinkInfo{Email: nullable.Value(t.Email), State: LinkOpen}
 	switch {
 	case t.UsedAt != nil || t.RevokedAt != nil:
 		info.State = LinkUsed
@@ -329,7 +330,7 @@ func (s *Service) linkInfo(ctx context.Context, token, purpose string) (LinkInfo
 // t's address: the other open links and codes of that address stop working,
 // and the address reaches its user.
 func (s *Service) signInByEmail(ctx context.Context, tx *store.Store, t store.SignInToken) (SignIn, error) {
-	email := deref(t.Email)
+	email := nullable.Value(t.Email)
 	if err := tx.RevokeOpenEmailTokens(ctx, email, []string{purposeMagicLink, purposeEmailCode}, s.clock.Now()); err != nil {
 		return SignIn{}, err
 	}

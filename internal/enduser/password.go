@@ -15,6 +15,7 @@ import (
 	"roster/internal/identity"
 	"roster/internal/mail"
 	"roster/internal/model"
+	"roster/internal/nullable"
 	"roster/internal/passwords"
 	"roster/internal/store"
 )
@@ -325,7 +326,7 @@ func (s *Service) ConfirmEmail(ctx context.Context, token string) (SignIn, error
 			return SignIn{}, &LinkError{State: LinkUnknown}
 		}
 		u, err := tx.User(ctx, *t.UserID)
-		if errors.Is(err, apperr.ErrNotFound) || (err == nil && !strings.EqualFold(u.Email, deref(t.Email))) {
+		if errors.Is(err, apperr.ErrNotFound) || (err == nil && !strings.EqualFold(u.Email, nullable.Value(t.Email))) {
 			return SignIn{}, &LinkError{State: LinkUnknown}
 		}
 		if err != nil {
@@ -425,7 +426,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) (Si
 			return SignIn{}, &LinkError{State: LinkUnknown}
 		}
 		u, err := tx.User(ctx, *t.UserID)
-		if errors.Is(err, apperr.ErrNotFound) || (err == nil && !strings.EqualFold(u.Email, deref(t.Email))) {
+		if errors.Is(err, apperr.ErrNotFound) || (err == nil && !strings.EqualFold(u.Email, nullable.Value(t.Email))) {
 			return SignIn{}, &LinkError{State: LinkUnknown}
 		}
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"roster/internal/audit"
 	"roster/internal/ids"
 	"roster/internal/model"
+	"roster/internal/nullable"
 	"roster/internal/store"
 )
 
@@ -59,8 +60,8 @@ func (s *Service) Start(ctx context.Context, userID, orgID, method, ip, userAgen
 	}
 	now := s.clock.Now()
 	n := store.NewUserSession{
-		ID: ids.New(ids.Session), UserID: userID, AuthMethod: method, OrganizationID: optional(orgID),
-		IP: optional(truncate(ip, 100)), UserAgent: optional(truncate(userAgent, 1024)),
+		ID: ids.New(ids.Session), UserID: userID, AuthMethod: method, OrganizationID: nullable.String(orgID),
+		IP: nullable.String(truncate(ip, 100)), UserAgent: nullable.String(truncate(userAgent, 1024)),
 		CreatedAt: now, AbsoluteExpiresAt: now.Add(settings.UserSessionLifetime),
 	}
 	n.IdleExpiresAt = now.Add(settings.UserSessionIdleTimeout)
@@ -142,8 +143,8 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Session, err
 	}
 	sess := Session{
 		ID: row.ID, UserID: row.UserID, Email: row.Email,
-		OrganizationID: deref(row.OrganizationID), OrganizationName: deref(row.OrganizationName),
-		AuthenticatedOrganizations: []string(row.AuthOrgs), Method: deref(row.AuthMethod), Status: row.Status,
+		OrganizationID: nullable.Value(row.OrganizationID), OrganizationName: nullable.Value(row.OrganizationName),
+		AuthenticatedOrganizations: []string(row.AuthOrgs), Method: nullable.Value(row.AuthMethod), Status: row.Status,
 		CreatedAt: row.CreatedAt, LastActiveAt: row.LastActiveAt,
 		IdleExpiresAt: row.IdleExpiresAt, AbsoluteExpiresAt: row.AbsoluteExpiresAt,
 	}
@@ -169,7 +170,7 @@ func (s *Service) EndSession(ctx context.Context, token, reason string) error {
 			return err
 		}
 		return audit.Record(userActor(ctx, u.ID, u.Email), tx, s.clock, audit.Event{
-			Action: "user.signed_out", OrgID: deref(ended.OrganizationID), UserID: u.ID,
+			Action: "user.signed_out", OrgID: nullable.Value(ended.OrganizationID), UserID: u.ID,
 			TargetType: "session", TargetID: ended.ID,
 			Changes: model.JSONObject{"reason": reason, "status": ended.Status},
 		})
@@ -201,7 +202,7 @@ func (s *Service) SwitchOrganization(ctx context.Context, sess *Session, orgID s
 		return audit.Record(userActor(ctx, sess.UserID, sess.Email), tx, s.clock, audit.Event{
 			Action: "session.organization_switched", OrgID: orgID, UserID: sess.UserID,
 			TargetType: "session", TargetID: sess.ID,
-			Changes: model.JSONObject{"from": optional(sess.OrganizationID), "to": orgID},
+			Changes: model.JSONObject{"from": nullable.String(sess.OrganizationID), "to": orgID},
 		})
 	})
 }

@@ -17,6 +17,7 @@ import (
 	"roster/internal/directory"
 	"roster/internal/ids"
 	"roster/internal/model"
+	"roster/internal/nullable"
 	"roster/internal/store"
 )
 
@@ -199,7 +200,7 @@ func (r resolver) byIdentity(ctx context.Context) (model.User, bool, error) {
 			return model.User{}, false, r.tx.DeleteIdentity(ctx, idn.ID)
 		}
 	}
-	if err := r.tx.TouchIdentity(ctx, idn.ID, optional(r.p.Email), r.p.EmailVerified, r.profile(), r.clk.Now()); err != nil {
+	if err := r.tx.TouchIdentity(ctx, idn.ID, nullable.String(r.p.Email), r.p.EmailVerified, r.profile(), r.clk.Now()); err != nil {
 		return model.User{}, false, err
 	}
 	u, err := r.tx.User(ctx, idn.UserID)
@@ -274,9 +275,9 @@ func (r resolver) createUser(ctx context.Context) (model.User, bool, error) {
 // it first, it must be u's too, or the identity is someone else's.
 func (r resolver) addIdentity(ctx context.Context, u model.User) error {
 	idn, created, err := r.tx.InsertIdentity(ctx, model.Identity{
-		ID: ids.New(ids.Identity), UserID: u.ID, ProviderKind: r.p.Kind, ConnectionID: optional(r.p.ConnectionID),
+		ID: ids.New(ids.Identity), UserID: u.ID, ProviderKind: r.p.Kind, ConnectionID: nullable.String(r.p.ConnectionID),
 		IsSocial: r.p.IsSocial, Issuer: r.p.Issuer, Subject: r.p.Subject,
-		Email: optional(r.p.Email), EmailVerified: r.p.EmailVerified, CreatedAt: r.clk.Now(),
+		Email: nullable.String(r.p.Email), EmailVerified: r.p.EmailVerified, CreatedAt: r.clk.Now(),
 	}, r.profile())
 	if err != nil {
 		return err
@@ -331,11 +332,4 @@ func (r resolver) fill() store.ProfileFill {
 		GivenName: get("given_name"), FamilyName: get("family_name"), Name: get("name"),
 		Picture: get("picture"), Locale: get("locale"),
 	}
-}
-
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }

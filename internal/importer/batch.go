@@ -11,6 +11,7 @@ import (
 
 	"roster/internal/ids"
 	"roster/internal/model"
+	"roster/internal/nullable"
 	"roster/internal/store"
 )
 
@@ -250,7 +251,7 @@ func applyUser(u *model.User, rec *userRecord) {
 	// The display name follows the given and family names unless set apart,
 	// as the directory has it.
 	if u.Name == nil && (u.GivenName != nil || u.FamilyName != nil) {
-		full := strings.TrimSpace(deref(u.GivenName) + " " + deref(u.FamilyName))
+		full := strings.TrimSpace(nullable.Value(u.GivenName) + " " + nullable.Value(u.FamilyName))
 		u.Name = &full
 	}
 }
@@ -358,7 +359,7 @@ func (p *planner) loadRest(ctx context.Context, rows []*row) error {
 	}
 	p.roles, p.roleByID = map[string]map[string]model.Role{}, map[string]model.Role{}
 	for _, role := range roles {
-		scope := deref(role.OrganizationID)
+		scope := nullable.Value(role.OrganizationID)
 		if p.roles[scope] == nil {
 			p.roles[scope] = map[string]model.Role{}
 		}
@@ -534,7 +535,7 @@ func (p *planner) withinLimit(x *row, org *model.Organization) bool {
 		return true
 	}
 	if p.headcount[org.ID] >= org.MaxAllowedUsers {
-		p.fail(x, "organization %q has reached its limit of %d users", deref(org.ExternalID), org.MaxAllowedUsers)
+		p.fail(x, "organization %q has reached its limit of %d users", nullable.Value(org.ExternalID), org.MaxAllowedUsers)
 		return false
 	}
 	p.headcount[org.ID]++
@@ -680,23 +681,16 @@ func (res *batchResult) write(ctx context.Context, tx *store.Store) error {
 // a batch's events go to the database in one statement.
 func auditEvent(a model.Actor, at time.Time, action, orgID, userID, targetType, targetID string, changes model.JSONObject) model.AuditEvent {
 	return model.AuditEvent{
-		OccurredAt: at, ActorType: a.Type, ActorID: nilIfEmpty(a.ID), ActorLabel: nilIfEmpty(a.Label),
-		Action: action, OrganizationID: nilIfEmpty(orgID), UserID: nilIfEmpty(userID),
-		TargetType: nilIfEmpty(targetType), TargetID: nilIfEmpty(targetID), Changes: changes,
-		IP: nilIfEmpty(a.IP), UserAgent: nilIfEmpty(a.UserAgent), RequestID: nilIfEmpty(a.RequestID),
+		OccurredAt: at, ActorType: a.Type, ActorID: nullable.String(a.ID), ActorLabel: nullable.String(a.Label),
+		Action: action, OrganizationID: nullable.String(orgID), UserID: nullable.String(userID),
+		TargetType: nullable.String(targetType), TargetID: nullable.String(targetID), Changes: changes,
+		IP: nullable.String(a.IP), UserAgent: nullable.String(a.UserAgent), RequestID: nullable.String(a.RequestID),
 	}
 }
 
 func fromTo(from, to any) map[string]any { return map[string]any{"from": from, "to": to} }
 
 func samePtr(a, b *string) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
-
-func nilIfEmpty(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
 
 func sorted(s []string) []string {
 	out := slices.Clone(s)

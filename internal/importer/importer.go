@@ -25,6 +25,7 @@ import (
 	"roster/internal/audit"
 	"roster/internal/clock"
 	"roster/internal/model"
+	"roster/internal/nullable"
 	"roster/internal/store"
 )
 
@@ -498,7 +499,7 @@ func (r *run) warnings(ctx context.Context, tx *store.Store) error {
 		return err
 	}
 	for _, o := range orgs {
-		ext := deref(o.ExternalID)
+		ext := nullable.Value(o.ExternalID)
 		r.report.Warnings = append(r.report.Warnings, Warning{
 			OrganizationExternalID: ext,
 			Message:                fmt.Sprintf("organization %q (%s) has no active %s", ext, o.DisplayName, admin.Name),
@@ -525,11 +526,4 @@ func countBad(rows []*row) int {
 		}
 	}
 	return n
-}
-
-func deref(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
 }

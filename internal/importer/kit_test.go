@@ -14,6 +14,7 @@ import (
 	"roster/internal/clock"
 	"roster/internal/importer"
 	"roster/internal/model"
+	"roster/internal/nullable"
 	"roster/internal/store"
 	"roster/internal/testkit"
 )
@@ -86,16 +87,16 @@ func (f *fixture) snapshot() string {
 	}
 	for _, u := range users {
 		lines = append(lines, fmt.Sprintf("user %s %s verified=%v given=%s family=%s name=%s md=%v hash=%s updated=%s",
-			deref(u.ExternalID), u.Email, u.EmailVerified, deref(u.GivenName), deref(u.FamilyName), deref(u.Name),
-			u.Metadata, deref(u.Hash), u.UpdatedAt.UTC().Format(time.RFC3339)))
+			nullable.Value(u.ExternalID), u.Email, u.EmailVerified, nullable.Value(u.GivenName), nullable.Value(u.FamilyName), nullable.Value(u.Name),
+			u.Metadata, nullable.Value(u.Hash), u.UpdatedAt.UTC().Format(time.RFC3339)))
 	}
 	var orgs []model.Organization
 	if err := f.db.Select(&orgs, `SELECT * FROM organizations`); err != nil {
 		f.t.Fatal(err)
 	}
 	for _, o := range orgs {
-		lines = append(lines, fmt.Sprintf("org %s %q slug=%s md=%v updated=%s", deref(o.ExternalID), o.DisplayName,
-			deref(o.Slug), o.Metadata, o.UpdatedAt.UTC().Format(time.RFC3339)))
+		lines = append(lines, fmt.Sprintf("org %s %q slug=%s md=%v updated=%s", nullable.Value(o.ExternalID), o.DisplayName,
+			nullable.Value(o.Slug), o.Metadata, o.UpdatedAt.UTC().Format(time.RFC3339)))
 	}
 	var ms []struct {
 		User, Org, Status, Method, Roles string
@@ -142,13 +143,6 @@ func wantNoErrors(t testing.TB, rep *importer.Report) {
 	if len(rep.Errors) > 0 {
 		t.Fatalf("unexpected row errors: %+v", rep.Errors)
 	}
-}
-
-func deref(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
 }
 
 func c(created, updated, unchanged int) importer.Counts {

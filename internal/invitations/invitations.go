@@ -23,6 +23,7 @@ import (
 	"roster/internal/identity"
 	"roster/internal/mail"
 	"roster/internal/model"
+	"roster/internal/nullable"
 	"roster/internal/store"
 )
 
@@ -126,13 +127,13 @@ func (s *Service) Lookup(ctx context.Context, token string) (Invitation, error) 
 		return Invitation{}, err
 	}
 	inv := Invitation{
-		OrganizationID: deref(l.OrganizationID), OrganizationName: deref(l.OrganizationName),
-		UserID: deref(l.UserID), Email: deref(l.Email), InviterEmail: deref(l.InviterEmail),
+		OrganizationID: nullable.Value(l.OrganizationID), OrganizationName: nullable.Value(l.OrganizationName),
+		UserID: nullable.Value(l.UserID), Email: nullable.Value(l.Email), InviterEmail: nullable.Value(l.InviterEmail),
 		Roles: l.Roles, ExpiresAt: l.ExpiresAt,
 	}
 	_, inv.RenewalRequested = l.Data["renewal_requested_at"]
 	now := s.clock.Now()
-	status := deref(l.MembershipStatus)
+	status := nullable.Value(l.MembershipStatus)
 	switch {
 	case l.UsedAt != nil || status == model.StatusActive || status == model.StatusInactive:
 		inv.State = Used
@@ -163,7 +164,7 @@ func (s *Service) tombstone(ctx context.Context, hash []byte) (Invitation, error
 		return Invitation{}, err
 	}
 	inv := Invitation{
-		State: Revoked, OrganizationID: deref(t.OrganizationID), OrganizationName: deref(t.OrganizationName),
+		State: Revoked, OrganizationID: nullable.Value(t.OrganizationID), OrganizationName: nullable.Value(t.OrganizationName),
 		ExpiresAt: t.ExpiresAt,
 	}
 	if t.UsedAt != nil {
@@ -210,13 +211,13 @@ func (s *Service) AcceptSettingPassword(ctx context.Context, token, password str
 		if err != nil {
 			return err
 		}
-		m, err := tx.Membership(ctx, deref(link.UserID), deref(link.OrganizationID))
-		if err != nil || m.ID != deref(link.MembershipID) || m.Status != model.StatusPendingInvite {
+		m, err := tx.Membership(ctx, nullable.Value(link.UserID), nullable.Value(link.OrganizationID))
+		if err != nil || m.ID != nullable.Value(link.MembershipID) || m.Status != model.StatusPendingInvite {
 			refused = true
 			return apperr.FailedPrecondition("the invitation is no longer open")
 		}
 		userID, orgID = m.UserID, m.OrganizationID
-		if err := s.proveEmail(ctx, tx, userID, deref(link.Email)); err != nil {
+		if err := s.proveEmail(ctx, tx, userID, nullable.Value(link.Email)); err != nil {
 			return err
 		}
 		if password != "" {
@@ -397,11 +398,4 @@ func (s *Service) RequestRenewal(ctx context.Context, token string) (Renewal, er
 		})
 	})
 	return out, err
-}
-
-func deref(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
 }
