@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"roster/internal/apperr"
-	"roster/internal/audit"
 	"roster/internal/model"
 	"roster/internal/store"
 )
@@ -115,30 +114,8 @@ func (s *Service) ListInvitations(ctx context.Context, orgID string, page store.
 // links stop working, the membership goes, and the user goes too when left
 // without memberships and the environment deletes such users.
 func (s *Service) RevokeInvitation(ctx context.Context, orgID, userID string) error {
-	return s.store.InTx(ctx, func(tx *store.Store) error {
-		if _, err := tx.LockOrganization(ctx, orgID); err != nil {
-			return err
-		}
-		m, err := tx.Membership(ctx, userID, orgID)
-		if err != nil {
-			return err
-		}
-		if m.Status != model.StatusPendingInvite && m.Status != model.StatusInviteExpired {
-			return apperr.FailedPrecondition("this person has already accepted the invitation; remove them as a member instead")
-		}
-		if err := tx.RevokeInvitationTokens(ctx, m.ID, s.clock.Now()); err != nil {
-			return err
-		}
-		if err := tx.DeleteMembership(ctx, m.ID); err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, s.clock, audit.Event{
-			Action: "invitation.revoked", OrgID: orgID, UserID: userID, TargetType: "membership", TargetID: m.ID,
-			Changes: model.JSONObject{"status": m.Status, "roles": roleNames(m.Roles), "inviter_email": m.InviterEmail},
-		}); err != nil {
-			return err
-		}
-		return s.deleteIfOrphan(ctx, tx, userID, nil)
+	return s.closeInvitation(ctx, orgID, userID, "invitation.revoked", func(model.Membership) string {
+		return "this person has already accepted the invitation; remove them as a member instead"
 	})
 }
 

@@ -16,6 +16,17 @@ import (
 // links go, and the user too when left without memberships and the
 // environment deletes such users.
 func (s *Service) DeclineInvitation(ctx context.Context, orgID, userID string) error {
+	return s.closeInvitation(ctx, orgID, userID, "invitation.declined", func(m model.Membership) string {
+		return "you are already a member of " + m.OrganizationName + "; leave it instead"
+	})
+}
+
+// closeInvitation ends an invitation that has not been accepted, in one
+// transaction: its links stop working, the membership goes, the event is
+// audited as action, and the user goes too when left without memberships
+// and the environment deletes such users. An accepted membership is refused
+// with the message accepted gives.
+func (s *Service) closeInvitation(ctx context.Context, orgID, userID, action string, accepted func(model.Membership) string) error {
 	return s.store.InTx(ctx, func(tx *store.Store) error {
 		if _, err := tx.LockOrganization(ctx, orgID); err != nil {
 			return err
@@ -25,7 +36,7 @@ func (s *Service) DeclineInvitation(ctx context.Context, orgID, userID string) e
 			return err
 		}
 		if m.Status != model.StatusPendingInvite && m.Status != model.StatusInviteExpired {
-			return apperr.FailedPrecondition("you are already a member of " + m.OrganizationName + "; leave it instead")
+			return apperr.FailedPrecondition(accepted(m))
 		}
 		if err := tx.RevokeInvitationTokens(ctx, m.ID, s.clock.Now()); err != nil {
 			return err
@@ -34,7 +45,7 @@ func (s *Service) DeclineInvitation(ctx context.Context, orgID, userID string) e
 			return err
 		}
 		if err := audit.Record(ctx, tx, s.clock, audit.Event{
-			Action: "invitation.declined", OrgID: orgID, UserID: userID, TargetType: "membership", TargetID: m.ID,
+			Action: action, OrgID: orgID, UserID: userID, TargetType: "membership", TargetID: m.ID,
 			Changes: model.JSONObject{"status": m.Status, "roles": roleNames(m.Roles), "inviter_email": m.InviterEmail},
 		}); err != nil {
 			return err

@@ -67,25 +67,37 @@ func NewOIDCProvider(t testing.TB, users ...OIDCUser) *OIDCProvider {
 		t:            t,
 		users:        map[string]OIDCUser{},
 	}
-	us := userStore{byID: map[string]*storage.User{}, groups: map[string][]string{}}
-	for i, u := range users {
-		id := fmt.Sprintf("user-%d", i+1)
-		us.byID[id] = &storage.User{
-			ID: id, Username: u.Email, Password: OIDCPassword,
-			FirstName: "Test", LastName: fmt.Sprintf("User %d", i+1),
-			Email: u.Email, EmailVerified: u.EmailVerified, PreferredLanguage: language.English,
-		}
-		us.groups[id] = u.Groups
-		p.users[u.Email] = u
-	}
+	us := p.addUsers("user", "Test", "User", users)
 	client := storage.WebClient(p.ClientID, p.ClientSecret, "http://127.0.0.1/auth/oidc/callback")
 	st := &providerStorage{
 		Storage: storage.NewStorageWithClients(us, map[string]*storage.Client{p.ClientID: client}),
 		client:  anyLocalPort{client},
 		groups:  us.groups,
 	}
+	serveOIDC(t, ln, p.Issuer, st)
+	return p
+}
+
+// addUsers makes the provider's accounts, ids prefix-1, prefix-2, …
+func (p *OIDCProvider) addUsers(prefix, firstName, lastName string, users []OIDCUser) userStore {
+	us := userStore{byID: map[string]*storage.User{}, groups: map[string][]string{}}
+	for i, u := range users {
+		id := fmt.Sprintf("%s-%d", prefix, i+1)
+		us.byID[id] = &storage.User{
+			ID: id, Username: u.Email, Password: OIDCPassword,
+			FirstName: firstName, LastName: fmt.Sprintf("%s %d", lastName, i+1),
+			Email: u.Email, EmailVerified: u.EmailVerified, PreferredLanguage: language.English,
+		}
+		us.groups[id] = u.Groups
+		p.users[u.Email] = u
+	}
+	return us
+}
+
+// serveOIDC serves a provider on ln until the test ends.
+func serveOIDC(t testing.TB, ln net.Listener, issuer string, st exampleop.Storage) {
 	// nil logger: SetupServer would otherwise replace the process's slog default.
-	handler := exampleop.SetupServer(p.Issuer, st, nil, false)
+	handler := exampleop.SetupServer(issuer, st, nil, false)
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
@@ -94,10 +106,9 @@ func NewOIDCProvider(t testing.TB, users ...OIDCUser) *OIDCProvider {
 		defer cancel()
 		srv.Shutdown(ctx)
 		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("testkit: OIDC provider: %v", err)
+			t.Errorf("testkit: OIDC provider %s: %v", issuer, err)
 		}
 	})
-	return p
 }
 
 // Settings returns the server options that connect a test server's console

@@ -3,16 +3,11 @@ package testkit
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
-	"net/http"
 	"testing"
-	"time"
 
-	"github.com/zitadel/oidc/v3/example/server/exampleop"
 	"github.com/zitadel/oidc/v3/example/server/storage"
 	"github.com/zitadel/oidc/v3/pkg/op"
-	"golang.org/x/text/language"
 )
 
 // NewSocialOIDCProvider starts a provider like NewOIDCProvider, playing a
@@ -35,33 +30,13 @@ func NewSocialOIDCProvider(t testing.TB, users ...OIDCUser) *OIDCProvider {
 		t:            t,
 		users:        map[string]OIDCUser{},
 	}
-	us := userStore{byID: map[string]*storage.User{}, groups: map[string][]string{}}
-	for i, u := range users {
-		id := fmt.Sprintf("social-user-%d", i+1)
-		us.byID[id] = &storage.User{
-			ID: id, Username: u.Email, Password: OIDCPassword,
-			FirstName: "Social", LastName: fmt.Sprintf("Person %d", i+1),
-			Email: u.Email, EmailVerified: u.EmailVerified, PreferredLanguage: language.English,
-		}
-		p.users[u.Email] = u
-	}
+	us := p.addUsers("social-user", "Social", "Person", users)
 	client := storage.WebClient(p.ClientID, p.ClientSecret, "http://127.0.0.1/signin/social/callback")
 	st := &socialProviderStorage{
 		Storage: storage.NewStorageWithClients(us, map[string]*storage.Client{p.ClientID: client}),
 		client:  socialCallbacks{client},
 	}
-	handler := exampleop.SetupServer(p.Issuer, st, nil, false)
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("testkit: social OIDC provider: %v", err)
-		}
-	})
+	serveOIDC(t, ln, p.Issuer, st)
 	return p
 }
 
