@@ -35,6 +35,9 @@ type Admin struct {
 	// Writer: may change things (editor or owner). Owner: may also manage
 	// settings, API clients and admin sessions.
 	Writer, Owner bool
+	// Mailbox: the dev mailbox exists (no mail server is set), so owners
+	// get a link to it.
+	Mailbox bool
 }
 
 // CanWrite reports whether write controls (create, edit, remove) should be

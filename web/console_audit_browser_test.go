@@ -12,7 +12,6 @@ import (
 	"roster/internal/audit"
 	"roster/internal/directory"
 	"roster/internal/model"
-	"roster/internal/store"
 	"roster/internal/testkit"
 )
 
@@ -37,7 +36,7 @@ func TestHomeAndAuditInBrowser(t *testing.T) {
 	// Fill it: users and sign-ins over the last month, then real changes
 	// made through the directory by an editor and an API client.
 	homeFixture(t, srv)
-	dir := directory.New(store.New(srv.DB), srv.Clock)
+	dir := directory.New(srv.Store, srv.Clock)
 	dir.BaseURL = srv.URL
 	editor := audit.WithActor(context.Background(), model.Actor{
 		Type: "admin", ID: "ses_editor", Label: "ed@acme.test", IP: "203.0.113.5",

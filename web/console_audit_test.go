@@ -14,7 +14,6 @@ import (
 	"roster/internal/audit"
 	"roster/internal/directory"
 	"roster/internal/model"
-	"roster/internal/store"
 	"roster/internal/testkit"
 )
 
@@ -248,7 +247,7 @@ func TestAuditLogPages(t *testing.T) {
 // it as text.
 func TestAuditEntryShowsChangesSafely(t *testing.T) {
 	srv := testkit.NewServer(t)
-	dir := directory.New(store.New(srv.DB), srv.Clock)
+	dir := directory.New(srv.Store, srv.Clock)
 	ctx := audit.WithActor(context.Background(), model.Actor{
 		Type: "api_client", ID: "cli_x", Label: `<b>Evil</b> client`,
 		IP: "198.51.100.7", UserAgent: `curl/8.0 <img src=x onerror=alert(1)>`, RequestID: "req-42",

@@ -183,7 +183,9 @@ func pageAdmin(c echo.Context) *views.Admin {
 	if s == nil {
 		return nil
 	}
-	return &views.Admin{Email: s.Email, Role: string(s.Role), Writer: s.CanWrite(), Owner: s.IsOwner()}
+	hasMailbox, _ := c.Get(devMailboxKey).(bool)
+	return &views.Admin{Email: s.Email, Role: string(s.Role), Writer: s.CanWrite(), Owner: s.IsOwner(),
+		Mailbox: hasMailbox && s.IsOwner()}
 }
 
 // visitorContext is the request context with an actor for people not (yet)

@@ -11,7 +11,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"roster/internal/adminauth"
-	"roster/internal/store"
 	"roster/internal/testkit"
 )
 
@@ -131,7 +130,7 @@ func TestSetupLinkInBrowser(t *testing.T) {
 	k.noProblems("setup-mode sign-in")
 	b.Screenshot("console-sign-in-setup-mode")
 
-	svc := adminauth.New(store.New(srv.DB), srv.Clock)
+	svc := adminauth.New(srv.Store, srv.Clock)
 	token, _, err := svc.CreateLoginLink(context.Background(), "first@example.com")
 	if err != nil {
 		t.Fatal(err)
@@ -215,7 +214,7 @@ func TestConsoleRefusalsInBrowser(t *testing.T) {
 	// A revoked session is signed out on its next request.
 	b.Run(chromedp.Navigate(srv.URL + "/"))
 	k.waitFor("admin-menu")
-	if _, err := adminauth.New(store.New(srv.DB), srv.Clock).End(context.Background(), owner.ID); err != nil {
+	if _, err := adminauth.New(srv.Store, srv.Clock).End(context.Background(), owner.ID); err != nil {
 		t.Fatal(err)
 	}
 	b.Run(chromedp.Reload())

@@ -12,7 +12,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"roster/internal/adminauth"
-	"roster/internal/store"
 	"roster/internal/testkit"
 	"roster/static"
 	"roster/web"
@@ -245,7 +244,7 @@ func TestCookieAttributes(t *testing.T) {
 			opts = append(opts, testkit.WithEnv("ROSTER_PUBLIC_URL", tt.publicURL))
 		}
 		srv := newConsoleServer(t, opts...)
-		svc := adminauth.New(store.New(srv.DB), srv.Clock)
+		svc := adminauth.New(srv.Store, srv.Clock)
 		link, _, err := svc.CreateLoginLink(context.Background(), "first@example.com")
 		if err != nil {
 			t.Fatal(err)
@@ -351,7 +350,7 @@ func TestAdminSessionsPage(t *testing.T) {
 
 func TestLoginLink(t *testing.T) {
 	srv := newConsoleServer(t)
-	svc := adminauth.New(store.New(srv.DB), srv.Clock)
+	svc := adminauth.New(srv.Store, srv.Clock)
 	ctx := context.Background()
 	token, _, err := svc.CreateLoginLink(ctx, "first@example.com")
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 	"roster/internal/adminauth"
 	"roster/internal/directory"
 	"roster/internal/model"
-	"roster/internal/store"
 	"roster/internal/testkit"
 )
 
@@ -28,7 +27,7 @@ type inviteKit struct {
 func newInviteKit(t *testing.T, opts ...testkit.ServerOption) inviteKit {
 	t.Helper()
 	srv := testkit.NewServer(t, opts...)
-	dir := directory.New(store.New(srv.DB), srv.Clock)
+	dir := directory.New(srv.Store, srv.Clock)
 	dir.BaseURL = srv.Deps.Config.PublicURL.String()
 	return inviteKit{t: t, srv: srv, dir: dir}
 }
@@ -68,7 +67,7 @@ func (k inviteKit) membership(orgID, email string) model.Membership {
 	if err != nil {
 		k.t.Fatalf("user %s: %v", email, err)
 	}
-	m, err := store.New(k.srv.DB).Membership(context.Background(), u.ID, orgID)
+	m, err := k.srv.Store.Membership(context.Background(), u.ID, orgID)
 	if err != nil {
 		k.t.Fatalf("membership of %s: %v", email, err)
 	}

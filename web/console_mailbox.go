@@ -15,9 +15,10 @@ import (
 )
 
 // mailboxHandler serves the dev mailbox: the email outbox as a list, one
-// mail with its links clickable, and a mail's HTML on its own page. Without
-// ROSTER_SMTP_URL it is where mail is read (in development and tests); with
-// it, operators see each mail's delivery.
+// mail with its links clickable, and a mail's HTML on its own page. It is
+// where mail is read while ROSTER_SMTP_URL is not set (in development and
+// tests), and does not exist once it is: then mail belongs to its
+// recipients alone.
 //
 // Owners only: mails hold single-use links (an invitation link lets whoever
 // follows it join an org as the invitee), which viewers and editors must
@@ -26,8 +27,19 @@ type mailboxHandler struct {
 	box *mail.Mailbox
 }
 
-// Routes registers the mailbox pages on the console group.
-func (h mailboxHandler) Routes(g *echo.Group) {
+// devMailboxKey marks, in the echo context, that the dev mailbox exists,
+// so pages link to it.
+const devMailboxKey = "roster.dev_mailbox"
+
+// Routes registers the mailbox pages on the console group, and tells every
+// page that the mailbox is there.
+func (h mailboxHandler) Routes(e *echo.Echo, g *echo.Group) {
+	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			c.Set(devMailboxKey, true)
+			return next(c)
+		}
+	})
 	owner := requireRole(adminauth.Owner)
 	g.GET("/dev/mailbox", h.list, owner)
 	g.GET("/dev/mailbox/:id", h.show, owner)
@@ -44,7 +56,7 @@ func (h mailboxHandler) list(c echo.Context) error {
 		rows[i] = mailboxMail(m)
 	}
 	return render(c, http.StatusOK, mailbox.List(newPage(c, "Dev mailbox", views.NavNone), mailbox.ListData{
-		Sending: h.box.Sending, Mails: rows, Pages: mailboxPageLinks(info),
+		Mails: rows, Pages: mailboxPageLinks(info),
 	}))
 }
 
@@ -54,7 +66,7 @@ func (h mailboxHandler) show(c echo.Context) error {
 		return err
 	}
 	return render(c, http.StatusOK, mailbox.Show(newPage(c, m.Subject, views.NavNone), mailbox.ShowData{
-		Sending: h.box.Sending, Mail: mailboxMail(m),
+		Mail: mailboxMail(m),
 	}))
 }
 
@@ -82,7 +94,7 @@ func mailboxMail(m store.OutboxEmail) mailbox.Mail {
 	out := mailbox.Mail{
 		ID: m.ID, To: m.To, ToName: m.ToName, Subject: m.Subject, Kind: m.Kind, Status: m.Status,
 		Attempts: m.Attempts, CreatedAt: m.CreatedAt, NextAttemptAt: m.NextAttemptAt, SentAt: m.SentAt,
-		Text: m.Text, HasHTML: m.HTML != "",
+		Text: m.Text, HasHTML: m.HTML != "", Unreadable: m.Unreadable,
 	}
 	if m.LastError != nil {
 		out.LastError = *m.LastError

@@ -23,7 +23,7 @@ func queueMail(t *testing.T, srv *testkit.Server, e store.Email) string {
 	if e.Kind == "" {
 		e.Kind = "test"
 	}
-	if err := store.New(srv.DB).QueueEmail(context.Background(), e, srv.Clock.Now()); err != nil {
+	if err := srv.Store.QueueEmail(context.Background(), e, srv.Clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	return testkit.OutboxTo(t, srv, e.To)[0].ID
@@ -33,7 +33,7 @@ func queueMail(t *testing.T, srv *testkit.Server, e store.Email) string {
 // directory, which queues the invitation mail.
 func inviteByMail(t *testing.T, srv *testkit.Server, orgName, email string) {
 	t.Helper()
-	dir := directory.New(store.New(srv.DB), srv.Clock)
+	dir := directory.New(srv.Store, srv.Clock)
 	dir.BaseURL = srv.URL
 	ctx := context.Background()
 	org, err := dir.CreateOrganization(ctx, directory.OrganizationInput{DisplayName: &orgName})
@@ -168,42 +168,6 @@ func between(s, start, end string) string {
 	}
 	v, _, _ := strings.Cut(rest, end)
 	return v
-}
-
-func TestMailboxWithMailServer(t *testing.T) {
-	sm := testkit.NewSMTPServer(t)
-	srv := testkit.NewServer(t,
-		testkit.WithEnv("ROSTER_SMTP_URL", sm.URL().String()),
-		testkit.WithEnv("ROSTER_MAIL_FROM", "Roster <no-reply@roster.test>"))
-	cc := testkit.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
-	sent := queueMail(t, srv, store.Email{To: "ann@acme.test", Subject: "Goes out", Text: "x"})
-	testkit.DeliverMail(t, srv, sm)
-	sm.Down()
-	stuck := queueMail(t, srv, store.Email{To: "bob@acme.test", Subject: "Stuck", Text: "x"})
-	testkit.DeliverMail(t, srv, sm)
-
-	res := cc.Get("/dev/mailbox")
-	if !strings.Contains(res.Body, `data-testid="mailbox-sending"`) || strings.Contains(res.Body, "Not for production") {
-		t.Error("with a mail server the mailbox still says mail is not sent")
-	}
-	if !strings.Contains(res.Body, `data-mail-id="`+sent+`" data-status="SENT"`) || !strings.Contains(res.Body, `data-mail-id="`+stuck+`" data-status="PENDING"`) {
-		t.Errorf("statuses missing:\n%s", res.Body)
-	}
-	if !strings.Contains(res.Body, "1 failed attempt; next try") || !strings.Contains(res.Body, "connection refused") {
-		t.Errorf("the stuck mail's retry and error are not shown:\n%s", res.Body)
-	}
-	res = cc.Get("/dev/mailbox/" + stuck)
-	if !strings.Contains(res.Body, `data-testid="mail-last-error"`) || !strings.Contains(res.Body, `<dd data-testid="mail-attempts">1</dd>`) {
-		t.Errorf("mail page lacks attempts or last error:\n%s", res.Body)
-	}
-	// What an operator sees.
-	b := testkit.NewBrowser(t)
-	testkit.SignInAdmin(t, srv, b, "owner@acme.test", adminauth.Owner)
-	b.Run(chromedp.Navigate(srv.URL + "/dev/mailbox"))
-	k := browserKit{t, b}
-	k.waitFor("mailbox-sending")
-	k.noProblems("mailbox with a mail server")
-	b.Screenshot("mailbox-sending")
 }
 
 func TestMailboxInBrowser(t *testing.T) {

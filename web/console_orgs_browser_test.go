@@ -10,7 +10,6 @@ import (
 
 	"roster/internal/adminauth"
 	"roster/internal/directory"
-	"roster/internal/store"
 	"roster/internal/testkit"
 )
 
@@ -72,7 +71,7 @@ func TestOrgsInBrowser(t *testing.T) {
 	srv := testkit.NewServer(t)
 	b := testkit.NewBrowser(t)
 	k := orgBrowser{browserKit{t, b}, srv}
-	dir := directory.New(store.New(srv.DB), srv.Clock)
+	dir := directory.New(srv.Store, srv.Clock)
 	ctx := context.Background()
 	testkit.SignInAdmin(t, srv, b, "ed@roster.test", adminauth.Editor)
 
@@ -308,7 +307,7 @@ func TestOrgsViewerInBrowser(t *testing.T) {
 	srv := testkit.NewServer(t)
 	b := testkit.NewBrowser(t)
 	k := orgBrowser{browserKit{t, b}, srv}
-	dir := directory.New(store.New(srv.DB), srv.Clock)
+	dir := directory.New(srv.Store, srv.Clock)
 	ctx := context.Background()
 	name, admin, guest := "Hooli", "gavin@hooli.test", "guest@hooli.test"
 	o, _, err := dir.CreateOrganizationWithCreator(ctx, directory.OrganizationInput{DisplayName: &name}, directory.UserInput{Email: &admin})

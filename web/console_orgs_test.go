@@ -13,7 +13,6 @@ import (
 	"roster/internal/adminauth"
 	"roster/internal/directory"
 	"roster/internal/model"
-	"roster/internal/store"
 	"roster/internal/testkit"
 )
 
@@ -28,7 +27,7 @@ type orgKit struct {
 func newOrgKit(t *testing.T) orgKit {
 	t.Helper()
 	srv := testkit.NewServer(t)
-	return orgKit{t: t, srv: srv, dir: directory.New(store.New(srv.DB), srv.Clock)}
+	return orgKit{t: t, srv: srv, dir: directory.New(srv.Store, srv.Clock)}
 }
 
 // org creates an organization whose first member, email, is its admin.

@@ -9,7 +9,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"roster/internal/adminauth"
-	"roster/internal/store"
 	"roster/internal/testkit"
 )
 
@@ -18,7 +17,7 @@ func TestSettingsInBrowser(t *testing.T) {
 	b := testkit.NewBrowser(t)
 	k := orgBrowser{browserKit{t, b}, srv}
 	testkit.SignInAdmin(t, srv, b, "owner@acme.test", adminauth.Owner)
-	st := store.New(srv.DB)
+	st := srv.Store
 
 	// The owner finds the settings from the admin menu.
 	k.open("/", "settings-link")

@@ -12,7 +12,6 @@ import (
 	"roster/internal/adminauth"
 	"roster/internal/directory"
 	"roster/internal/enduser"
-	"roster/internal/store"
 	"roster/internal/testkit"
 )
 
@@ -72,7 +71,7 @@ func TestSettingsPage(t *testing.T) {
 
 		// What the sign-in page offers follows the settings (enduser.Methods
 		// is the one place that decides it).
-		st := store.New(srv.DB)
+		st := srv.Store
 		users := enduser.New(st, srv.Clock, directory.New(st, srv.Clock), nil, srv.URL)
 		m, err := users.Methods(context.Background(), "someone@acme.test")
 		if err != nil {

@@ -30,7 +30,7 @@ type peopleKit struct {
 func newPeopleKit(t *testing.T) peopleKit {
 	t.Helper()
 	srv := testkit.NewServer(t)
-	st := store.New(srv.DB)
+	st := srv.Store
 	return peopleKit{t: t, srv: srv, st: st, dir: directory.New(st, srv.Clock)}
 }
 

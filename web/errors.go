@@ -136,7 +136,7 @@ func isAPI(path string) bool {
 
 // newErrorHandler is Echo's one HTTPErrorHandler: every error of every
 // request ends here and becomes the error page or the API's JSON error.
-func newErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+func newErrorHandler(log *slog.Logger, secrets *tokenPaths) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		f, known := classify(err)
 		req := c.Request()
@@ -144,7 +144,7 @@ func newErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			log.ErrorContext(req.Context(), "request failed",
 				slog.String("request_id", requestID(c)),
 				slog.String("method", req.Method),
-				slog.String("path", req.URL.Path),
+				slog.String("path", secrets.redact(req.URL.Path)),
 				slog.Int("status", f.status),
 				slog.String("error", err.Error()),
 			)

@@ -11,7 +11,6 @@ import (
 	"roster/internal/adminauth"
 	"roster/internal/invitations"
 	"roster/internal/model"
-	"roster/internal/store"
 	"roster/internal/testkit"
 )
 
@@ -230,7 +229,7 @@ func TestBulkInviteInBrowser(t *testing.T) {
 // runExpiryJob runs one round of the invitation expiry job on srv's clock.
 func runExpiryJob(t *testing.T, srv *testkit.Server) int {
 	t.Helper()
-	n, err := invitations.NewExpiryJob(store.New(srv.DB), srv.Clock, testkit.Logger(t), invitations.ExpiryOptions{}).RunOnce(context.Background())
+	n, err := invitations.NewExpiryJob(srv.Store, srv.Clock, testkit.Logger(t), invitations.ExpiryOptions{}).RunOnce(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

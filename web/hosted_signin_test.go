@@ -27,7 +27,7 @@ type signinKit struct {
 func newSigninKit(t *testing.T, opts ...testkit.ServerOption) signinKit {
 	t.Helper()
 	srv := testkit.NewServer(t, opts...)
-	dir := directory.New(store.New(srv.DB), srv.Clock)
+	dir := directory.New(srv.Store, srv.Clock)
 	dir.BaseURL = srv.Deps.Config.PublicURL.String()
 	return signinKit{t: t, srv: srv, dir: dir}
 }

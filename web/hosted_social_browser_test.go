@@ -11,7 +11,6 @@ import (
 
 	"roster/internal/identity"
 	"roster/internal/social"
-	"roster/internal/store"
 	"roster/internal/testkit"
 )
 
@@ -77,7 +76,7 @@ func TestSocialSignInInBrowser(t *testing.T) {
 	})
 
 	t.Run("a verified email links to the existing email user", func(t *testing.T) {
-		st := store.New(srv.DB)
+		st := srv.Store
 		u, _, err := identity.Resolve(ctx, st, srv.Clock, identity.Proof{Kind: "EMAIL", Issuer: identity.IssuerEmail,
 			Subject: "linker@acme.test", Email: "linker@acme.test", EmailVerified: true})
 		if err != nil {

@@ -8,14 +8,13 @@ import (
 	"testing"
 
 	"roster/internal/social"
-	"roster/internal/store"
 	"roster/internal/testkit"
 )
 
 // addSocialProvider adds idp to srv as a social provider and returns its id.
 func addSocialProvider(t *testing.T, srv *testkit.Server, idp *testkit.OIDCProvider, kind, name string) string {
 	t.Helper()
-	svc := social.New(store.New(srv.DB), srv.Clock, srv.Deps.SecretKey, srv.URL)
+	svc := social.New(srv.Store, srv.Clock, srv.Deps.SecretKey, srv.URL)
 	p, err := svc.Create(context.Background(), social.ProviderInput{Kind: kind, DisplayName: name, Issuer: idp.Issuer,
 		ClientID: idp.ClientID, ClientSecret: idp.ClientSecret, Enabled: true})
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 // routes registers every route of the server, in one place, so any URL can be
 // traced to its handler from here.
 func routes(e *echo.Echo, d Deps) {
-	st := store.New(d.DB)
+	st := store.New(d.DB).WithMailKey(d.SecretKey)
 	dir := directory.New(st, d.Clock)
 	dir.BaseURL = d.Config.PublicURL.String()
 	tokens := apiclients.New(st, d.Clock, apiclients.Options{SecretKey: d.SecretKey, Issuer: d.Config.PublicURL.String()})
@@ -44,7 +44,11 @@ func routes(e *echo.Echo, d Deps) {
 	pagesHandler := consoleHandler{dir: dir}
 	console.GET("/", pagesHandler.home)
 	adminSessionsHandler{auth: auth, svc: admins}.Routes(console)
-	mailboxHandler{box: mail.NewMailbox(st, d.Config.SMTPURL != nil)}.Routes(console)
+	if d.Config.SMTPURL == nil {
+		// Only while no mail server is set: with one, mail belongs to its
+		// recipients, and nobody else may read its links (console_mailbox.go).
+		mailboxHandler{box: mail.NewMailbox(st)}.Routes(e, console)
+	}
 	orgsHandler{dir: dir}.Routes(console)
 	bulkInviteHandler{dir: dir, inv: invites}.Routes(console)
 	auditHandler{dir: dir}.Routes(console)

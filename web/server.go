@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -58,7 +57,9 @@ func New(d Deps) *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
-	e.HTTPErrorHandler = newErrorHandler(d.Log)
+	// Reads the router on first use, when every route is registered.
+	secrets := &tokenPaths{e: e}
+	e.HTTPErrorHandler = newErrorHandler(d.Log, secrets)
 	e.IPExtractor = clientIP(d.Config.TrustedProxies)
 
 	e.Pre(dropBadRequestID)
@@ -69,11 +70,12 @@ func New(d Deps) *echo.Echo {
 		middleware.RequestIDWithConfig(middleware.RequestIDConfig{
 			RequestIDHandler: func(c echo.Context, id string) { c.Set(requestIDKey, id) },
 		}),
-		logRequests(d.Log),
+		logRequests(d.Log, secrets),
 		secureHeaders(https),
+		hideTokenURLs(secrets),
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}),
 		respondToErrors,
-		recoverPanics(d.Log),
+		recoverPanics(d.Log, secrets),
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
 			Limit: maxBodySize,
 			// The bulk import takes whole files and sets its own, larger limit.
@@ -111,8 +113,8 @@ func dropBadRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 
 // logRequests writes one structured line per request. It logs the path
 // without the query string, which may carry tokens or codes, and with secret
-// path parameters (an invitation token) blanked out.
-func logRequests(log *slog.Logger) echo.MiddlewareFunc {
+// path segments (an invitation token) blanked out, for every method.
+func logRequests(log *slog.Logger, secrets *tokenPaths) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
@@ -128,7 +130,7 @@ func logRequests(log *slog.Logger) echo.MiddlewareFunc {
 			}
 			log.LogAttrs(req.Context(), level, "request",
 				slog.String("method", req.Method),
-				slog.String("path", loggedPath(c)),
+				slog.String("path", secrets.redact(req.URL.Path)),
 				slog.Int("status", res.Status),
 				slog.Int64("bytes", res.Size),
 				slog.Duration("duration", time.Since(start)),
@@ -137,32 +139,6 @@ func logRequests(log *slog.Logger) echo.MiddlewareFunc {
 			return nil
 		}
 	}
-}
-
-// secretParam matches route parameter names whose values must not be logged.
-var secretParam = regexp.MustCompile(`(?i)token|secret|code|key|password`)
-
-// loggedPath is the request path, rebuilt from the route with the values of
-// secret parameters replaced, so a link that is itself a credential does not
-// end up in the log.
-func loggedPath(c echo.Context) string {
-	names, values := c.ParamNames(), c.ParamValues()
-	redact := false
-	for _, n := range names {
-		redact = redact || secretParam.MatchString(n)
-	}
-	if !redact {
-		return c.Request().URL.Path
-	}
-	p := c.Path()
-	for i, n := range names {
-		v := "REDACTED"
-		if !secretParam.MatchString(n) && i < len(values) {
-			v = values[i]
-		}
-		p = strings.Replace(p, ":"+n, v, 1)
-	}
-	return p
 }
 
 // contentSecurityPolicy allows scripts, styles and images from Roster itself
@@ -210,7 +186,7 @@ var errPanicked = fmt.Errorf("handler panicked")
 
 // recoverPanics turns a panic into a 500 answer and one log line with the
 // stack. The stack goes to the log only, never to the client.
-func recoverPanics(log *slog.Logger) echo.MiddlewareFunc {
+func recoverPanics(log *slog.Logger, secrets *tokenPaths) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) (err error) {
 			defer func() {
@@ -224,7 +200,7 @@ func recoverPanics(log *slog.Logger) echo.MiddlewareFunc {
 				log.ErrorContext(c.Request().Context(), "panic",
 					slog.String("request_id", requestID(c)),
 					slog.String("method", c.Request().Method),
-					slog.String("path", c.Request().URL.Path),
+					slog.String("path", secrets.redact(c.Request().URL.Path)),
 					slog.String("panic", fmt.Sprint(r)),
 					slog.String("stack", string(debug.Stack())),
 				)

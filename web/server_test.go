@@ -331,7 +331,7 @@ func TestGzip(t *testing.T) {
 
 func TestRequestIDAndLog(t *testing.T) {
 	srv := testkit.NewServer(t, testkit.WithRoutes(func(e *echo.Echo) {
-		e.GET("/invitations/:org/:token", func(c echo.Context) error { return c.String(http.StatusOK, "welcome") })
+		e.GET("/welcome/:org/:token", func(c echo.Context) error { return c.String(http.StatusOK, "welcome") })
 	}))
 
 	res, _ := get(t, srv.URL+"/?token=s3cr3t", "X-Request-ID", "from-the-proxy.42")
@@ -343,11 +343,11 @@ func TestRequestIDAndLog(t *testing.T) {
 		t.Errorf("a malformed incoming request id was kept: %q", got)
 	}
 
-	get(t, srv.URL+"/invitations/org_1/tok3n-v4lue")
+	get(t, srv.URL+"/welcome/org_1/tok3n-v4lue")
 
 	logs := srv.Logs()
 	for _, want := range []string{"method=GET", "path=/", "status=200", "duration=", "request_id=from-the-proxy.42",
-		"path=/invitations/org_1/REDACTED"} {
+		"path=/welcome/org_1/REDACTED"} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("the log lacks %q:\n%s", want, logs)
 		}

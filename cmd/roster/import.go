@@ -158,7 +158,7 @@ func importCommand(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		}
 		_ = bar.Set(done) // a progress display that fails is no reason to stop
 	}
-	rep, err := importer.New(store.New(db), clock.Real{}).Run(audit.WithActor(ctx, cliActor()), opts, inputs...)
+	rep, err := importer.New(store.New(db).WithMailKey(cfg.SecretKey), clock.Real{}).Run(audit.WithActor(ctx, cliActor()), opts, inputs...)
 	if bar != nil {
 		_ = bar.Finish()
 	}

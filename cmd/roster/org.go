@@ -161,7 +161,7 @@ func openDirectory(ctx context.Context) (context.Context, *directory.Service, fu
 	if err != nil {
 		return ctx, nil, nil, err
 	}
-	dir := directory.New(store.New(db), clock.Real{})
+	dir := directory.New(store.New(db).WithMailKey(cfg.SecretKey), clock.Real{})
 	dir.BaseURL = cfg.PublicURL.String() // invitation links point at the server
 	return audit.WithActor(ctx, cliActor()), dir, closeDB, nil
 }

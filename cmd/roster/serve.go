@@ -73,7 +73,7 @@ func runServe(ctx context.Context, args []string) error {
 	// Background work lives as long as this context: cancelled at shutdown,
 	// after the last request has been answered.
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
-	waitWork := startWorkers(workCtx, db, cfg, log)
+	waitWork := startWorkers(workCtx, db, cfg, key, log)
 
 	// Said before serving, so whoever sees /readyz answer has seen the URL.
 	fmt.Printf("Roster is running at %s\n", cfg.PublicURL)
@@ -111,7 +111,7 @@ func runServe(ctx context.Context, args []string) error {
 // startWorkers starts the background jobs that run beside the web server:
 // mail delivery and marking expired invitations (cleanups will come here). Each must return soon after ctx
 // is cancelled; wait blocks until all have.
-func startWorkers(ctx context.Context, db *sqlx.DB, cfg config.Config, log *slog.Logger) (wait func()) {
+func startWorkers(ctx context.Context, db *sqlx.DB, cfg config.Config, key []byte, log *slog.Logger) (wait func()) {
 	var wg sync.WaitGroup
 	if cfg.SMTPURL == nil {
 		log.Info("ROSTER_SMTP_URL is not set: mail is not sent; read it in the console at /dev/mailbox")
@@ -120,11 +120,11 @@ func startWorkers(ctx context.Context, db *sqlx.DB, cfg config.Config, log *slog
 		if err != nil {
 			log.Error("mail is not sent", "err", err) // config.Load checked the URL: not expected
 		} else {
-			w := mail.NewWorker(store.New(db), sender, clock.Real{}, log.With("worker", "mail"), mail.WorkerOptions{})
+			w := mail.NewWorker(store.New(db).WithMailKey(key), sender, clock.Real{}, log.With("worker", "mail"), mail.WorkerOptions{})
 			wg.Go(func() { w.Run(ctx) })
 		}
 	}
-	expiry := invitations.NewExpiryJob(store.New(db), clock.Real{}, log.With("worker", "invitation-expiry"), invitations.ExpiryOptions{})
+	expiry := invitations.NewExpiryJob(store.New(db).WithMailKey(key), clock.Real{}, log.With("worker", "invitation-expiry"), invitations.ExpiryOptions{})
 	wg.Go(func() { expiry.Run(ctx) })
 	return wg.Wait
 }

@@ -91,5 +91,13 @@ func openMigratedDatabase(ctx context.Context) (config.Config, *sqlx.DB, func(),
 		closeDB()
 		return cfg, nil, nil, fmt.Errorf("the database lacks %d of this roster's migrations: run `roster migrate` first", pending)
 	}
+	// Commands that queue mail seal it with the server's key, the one from
+	// the environment or, without one, the key kept in the database.
+	if cfg.SecretKey == nil {
+		if cfg.SecretKey, err = database.SecretKey(ctx, db); err != nil {
+			closeDB()
+			return cfg, nil, nil, err
+		}
+	}
 	return cfg, db, closeDB, nil
 }

@@ -30,7 +30,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	db := testkit.NewDB(t)
-	st := store.New(db)
+	st := store.New(db).WithMailKey(testkit.MailKey)
 	clk := clock.NewFake(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 	dir := directory.New(st, clk)
 	dir.BaseURL = "http://roster.test"

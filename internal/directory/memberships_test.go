@@ -10,6 +10,7 @@ import (
 	"roster/internal/apperr"
 	"roster/internal/directory"
 	"roster/internal/model"
+	"roster/internal/testkit"
 )
 
 func TestCreatorGetsAdminOthersGetMember(t *testing.T) {
@@ -319,8 +320,7 @@ func TestInvitationLifecycle(t *testing.T) {
 	if got := f.count(`SELECT count(*) FROM email_outbox WHERE to_address = 'new@acme.test' AND kind = 'invitation'`); got != 1 {
 		t.Fatalf("invitation mails = %d, want 1", got)
 	}
-	var body string
-	_ = f.db.Get(&body, `SELECT body_text FROM email_outbox WHERE to_address = 'new@acme.test'`)
+	body := testkit.Outbox(t, f.st, "new@acme.test")[0].Text
 	if !strings.Contains(body, "boss@acme.test") || !strings.Contains(body, "Acme & Co") || !strings.Contains(body, "http://roster.test/invitations/") {
 		t.Errorf("mail body lacks inviter, org or link:\n%s", body)
 	}

@@ -30,7 +30,7 @@ type kit struct {
 
 func newKit(t *testing.T) kit {
 	t.Helper()
-	st := store.New(testkit.NewDB(t))
+	st := store.New(testkit.NewDB(t)).WithMailKey(testkit.MailKey)
 	clk := clock.NewFake(testkit.Epoch)
 	dir := directory.New(st, clk)
 	return kit{t: t, st: st, clk: clk, dir: dir, users: enduser.New(st, clk, dir, nil, "http://roster.test")}
@@ -63,10 +63,11 @@ func (k kit) signInByCode(email string) (enduser.SignIn, error) {
 	if err != nil {
 		k.t.Fatal(err)
 	}
-	var text string
-	if err := k.st.DB().Get(&text, `SELECT body_text FROM email_outbox WHERE lower(to_address) = lower($1) ORDER BY created_at DESC LIMIT 1`, email); err != nil {
-		k.t.Fatalf("no mail to %s: %v", email, err)
+	mails := testkit.Outbox(k.t, k.st, email)
+	if len(mails) == 0 {
+		k.t.Fatalf("no mail to %s", email)
 	}
+	text := mails[0].Text
 	m := codeInMail.FindStringSubmatch(text)
 	if m == nil {
 		k.t.Fatalf("no code in %q", text)

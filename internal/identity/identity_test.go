@@ -30,7 +30,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	db := testkit.NewDB(t)
-	return &fixture{t: t, ctx: context.Background(), db: db, st: store.New(db),
+	return &fixture{t: t, ctx: context.Background(), db: db, st: store.New(db).WithMailKey(testkit.MailKey),
 		clock: clock.NewFake(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))}
 }
 

@@ -43,7 +43,7 @@ type fixture struct {
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	db := testkit.NewDB(t)
-	st := store.New(db)
+	st := store.New(db).WithMailKey(testkit.MailKey)
 	clk := clock.NewFake(epoch)
 	ctx := audit.WithActor(context.Background(), model.Actor{Type: "admin", ID: "adm_test", Label: "tester@example.com"})
 	return &fixture{t: t, ctx: ctx, db: db, st: st, clock: clk, imp: importer.New(st, clk)}

@@ -32,7 +32,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	db := testkit.NewDB(t)
-	st := store.New(db)
+	st := store.New(db).WithMailKey(testkit.MailKey)
 	clk := clock.NewFake(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 	dir := directory.New(st, clk)
 	dir.BaseURL = "http://roster.test"
@@ -78,10 +78,15 @@ var linkToken = regexp.MustCompile(`/invitations/([A-Za-z0-9_-]+)`)
 // lastToken is the token of the newest invitation mail to email.
 func (f *fixture) lastToken(email string) string {
 	f.t.Helper()
-	var text string
-	if err := f.db.Get(&text, `SELECT body_text FROM email_outbox WHERE lower(to_address) = lower($1) AND kind = 'invitation'
-		ORDER BY created_at DESC, id DESC LIMIT 1`, email); err != nil {
-		f.t.Fatalf("no invitation mail to %s: %v", email, err)
+	text := ""
+	for _, m := range testkit.Outbox(f.t, f.st, email) {
+		if m.Kind == "invitation" {
+			text = m.Text
+			break
+		}
+	}
+	if text == "" {
+		f.t.Fatalf("no invitation mail to %s", email)
 	}
 	m := linkToken.FindStringSubmatch(text)
 	if m == nil {

@@ -7,17 +7,16 @@ import (
 )
 
 // Mailbox reads the outbox for the console's dev mailbox: every mail, sent
-// or not, newest first.
+// or not, newest first. It exists only while no mail server is set, when
+// it is the only place mail can be read.
 type Mailbox struct {
 	store *store.Store
-	// Sending says whether a worker sends mail (ROSTER_SMTP_URL is set).
-	// Without one, the mailbox is the only place mail can be read.
-	Sending bool
 }
 
-// NewMailbox returns the mailbox of st's outbox.
-func NewMailbox(st *store.Store, sending bool) *Mailbox {
-	return &Mailbox{store: st, Sending: sending}
+// NewMailbox returns the mailbox of st's outbox; st must carry the mail key
+// (store.WithMailKey) to open the bodies.
+func NewMailbox(st *store.Store) *Mailbox {
+	return &Mailbox{store: st}
 }
 
 // List returns one page of the outbox, newest first.

@@ -123,12 +123,18 @@ func (w *Worker) RunOnce(ctx context.Context) (Result, error) {
 
 // deliver sends one claimed mail and records the outcome.
 func (w *Worker) deliver(ctx context.Context, m store.OutboxEmail, res *Result) {
-	sendCtx, cancel := context.WithTimeout(ctx, w.opts.SendTimeout)
-	err := w.sender.Send(sendCtx, Message{
-		ID: m.ID, To: m.To, ToName: m.ToName, Subject: m.Subject, Text: m.Text, HTML: m.HTML,
-		Date: w.clock.Now(),
-	})
-	cancel()
+	var err error
+	if m.Unreadable {
+		// Sending an empty mail would help no one; retrying cannot help.
+		err = permanentError{errUnreadable}
+	} else {
+		sendCtx, cancel := context.WithTimeout(ctx, w.opts.SendTimeout)
+		err = w.sender.Send(sendCtx, Message{
+			ID: m.ID, To: m.To, ToName: m.ToName, Subject: m.Subject, Text: m.Text, HTML: m.HTML,
+			Date: w.clock.Now(),
+		})
+		cancel()
+	}
 
 	settle, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 	defer cancel()
@@ -154,6 +160,9 @@ func (w *Worker) deliver(ctx context.Context, m store.OutboxEmail, res *Result) 
 		log.Error("recording the outcome of a mail", "err", serr)
 	}
 }
+
+// errUnreadable is why a mail whose sealed body cannot be opened fails.
+var errUnreadable = errors.New("the mail's body cannot be opened: it was sealed under another secret key (was ROSTER_SECRET_KEY changed?)")
 
 // release hands claimed, untried mails back, due at once.
 func (w *Worker) release(ctx context.Context, mails []store.OutboxEmail) {

@@ -32,7 +32,7 @@ func newOutbox(t *testing.T, smtpOpts ...testkit.SMTPOptions) *outbox {
 	t.Helper()
 	db := testkit.NewDB(t)
 	return &outbox{
-		t: t, ctx: context.Background(), db: db, st: store.New(db),
+		t: t, ctx: context.Background(), db: db, st: store.New(db).WithMailKey(testkit.MailKey),
 		clock: clock.NewFake(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)),
 		smtp:  testkit.NewSMTPServer(t, smtpOpts...),
 	}
@@ -220,8 +220,8 @@ func TestTwoWorkersSendEachMailOnce(t *testing.T) {
 	// Two replicas: separate workers, each claiming small batches, racing
 	// on one database (each statement on its own pooled connection).
 	workers := []*mail.Worker{
-		mail.NewWorker(store.New(o.db), o.smtp.Sender(), o.clock, testkit.Logger(o.t), mail.WorkerOptions{Batch: 3}),
-		mail.NewWorker(store.New(o.db), o.smtp.Sender(), o.clock, testkit.Logger(o.t), mail.WorkerOptions{Batch: 3}),
+		mail.NewWorker(store.New(o.db).WithMailKey(testkit.MailKey), o.smtp.Sender(), o.clock, testkit.Logger(o.t), mail.WorkerOptions{Batch: 3}),
+		mail.NewWorker(store.New(o.db).WithMailKey(testkit.MailKey), o.smtp.Sender(), o.clock, testkit.Logger(o.t), mail.WorkerOptions{Batch: 3}),
 	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex

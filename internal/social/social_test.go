@@ -33,7 +33,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	db := testkit.NewDB(t)
-	st := store.New(db)
+	st := store.New(db).WithMailKey(testkit.MailKey)
 	// The provider's tokens carry the real time; the clock must not be
 	// past their expiry.
 	clk := clock.NewFake(time.Now())

@@ -38,8 +38,9 @@ type OutboxEmail struct {
 	To             string     `db:"to_address"`
 	ToName         string     `db:"to_name"`
 	Subject        string     `db:"subject"`
-	Text           string     `db:"body_text"`
+	Text           string     `db:"body_text"` // from Sealed once opened
 	HTML           string     `db:"body_html"`
+	Sealed         []byte     `db:"body_sealed"` // the body, sealed; nil once sent
 	Kind           string     `db:"kind"`
 	OrganizationID *string    `db:"organization_id"`
 	Status         string     `db:"status"`
@@ -48,6 +49,10 @@ type OutboxEmail struct {
 	LastError      *string    `db:"last_error"`
 	CreatedAt      time.Time  `db:"created_at"`
 	SentAt         *time.Time `db:"sent_at"`
+
+	// Unreadable says the sealed body could not be opened: it was sealed
+	// under another secret key.
+	Unreadable bool `db:"-"`
 }
 
 // ClaimDueEmails takes up to limit PENDING mails due at now that have fewer
@@ -56,6 +61,9 @@ type OutboxEmail struct {
 func (s *Store) ClaimDueEmails(ctx context.Context, now, leaseEnd time.Time, maxAttempts, limit int) ([]OutboxEmail, error) {
 	rows := []OutboxEmail{}
 	err := s.selectAll(ctx, &rows, mailOutboxQueries.Claim, now, leaseEnd, maxAttempts, limit)
+	for i := range rows {
+		s.openBody(&rows[i])
+	}
 	return rows, err
 }
 
@@ -95,10 +103,15 @@ func (s *Store) FailEmail(ctx context.Context, id string, attempt int, lastError
 // OutboxEmail returns one mail of the outbox.
 func (s *Store) OutboxEmail(ctx context.Context, id string) (OutboxEmail, error) {
 	var e OutboxEmail
-	return e, found(s.get(ctx, &e, mailOutboxQueries.Get, id), "mail")
+	if err := s.get(ctx, &e, mailOutboxQueries.Get, id); err != nil {
+		return e, found(err, "mail")
+	}
+	s.openBody(&e)
+	return e, nil
 }
 
-// ListOutboxEmails returns one keyset page of the outbox, newest first. It
+// ListOutboxEmails returns one keyset page of the outbox, newest first,
+// bodies still sealed (the list shows none). It
 // gives no total: the outbox only grows, and counting it on every page
 // would cost more than the page.
 func (s *Store) ListOutboxEmails(ctx context.Context, page PageRequest) ([]OutboxEmail, PageInfo, error) {

@@ -16,21 +16,23 @@ FROM (
     FOR UPDATE SKIP LOCKED
 ) due
 WHERE o.id = due.id
-RETURNING o.*;
+RETURNING o.id, o.to_address, o.to_name, o.subject, o.body_text, o.body_html, o.body_sealed, o.kind,
+    o.organization_id, o.status, o.attempts, o.next_attempt_at, o.last_error, o.created_at, o.sent_at;
 
 -- name: fail-abandoned-emails
 -- A mail whose last allowed attempt was claimed by a worker that never
 -- reported back: its lease ($1) has run out and no attempt is left.
 UPDATE email_outbox
-SET status = 'FAILED',
+SET status = 'FAILED', body_text = '', body_html = '', body_sealed = NULL,
     last_error = 'the last attempt was claimed but never reported back (did the worker stop?)'
                  || coalesce('; before that: ' || last_error, '')
 WHERE status = 'PENDING' AND next_attempt_at <= $1 AND attempts >= $2;
 
 -- name: mark-email-sent
 -- Not guarded by attempts: once the server took the mail it is sent, even
--- if another worker has claimed it again in between.
-UPDATE email_outbox SET status = 'SENT', sent_at = $2
+-- if another worker has claimed it again in between. The body goes: its
+-- links belong to the recipient alone, and nothing reads it again.
+UPDATE email_outbox SET status = 'SENT', sent_at = $2, body_text = '', body_html = '', body_sealed = NULL
 WHERE id = $1 AND status = 'PENDING';
 
 -- name: retry-email
@@ -45,23 +47,27 @@ UPDATE email_outbox SET next_attempt_at = $3, attempts = attempts - 1
 WHERE id = $1 AND attempts = $2 AND status = 'PENDING';
 
 -- name: fail-email
-UPDATE email_outbox SET status = 'FAILED', last_error = $3
+-- A mail given up on keeps no body either: its links must not outlive it.
+UPDATE email_outbox SET status = 'FAILED', last_error = $3, body_text = '', body_html = '', body_sealed = NULL
 WHERE id = $1 AND attempts = $2 AND status = 'PENDING';
 
 -- name: get-email
-SELECT * FROM email_outbox WHERE id = $1;
+SELECT id, to_address, to_name, subject, body_text, body_html, body_sealed, kind, organization_id, status, attempts, next_attempt_at, last_error, created_at, sent_at
+FROM email_outbox WHERE id = $1;
 
 -- name: list-emails-forward
 -- Newest first, from a position toward older mail. Served by the index
 -- email_outbox_recent (created_at DESC).
-SELECT * FROM email_outbox
+SELECT id, to_address, to_name, subject, body_text, body_html, body_sealed, kind, organization_id, status, attempts, next_attempt_at, last_error, created_at, sent_at
+FROM email_outbox
 WHERE (created_at, id) < ($1, $2)
 ORDER BY created_at DESC, id DESC
 LIMIT $3;
 
 -- name: list-emails-backward
 -- The page before a position: the newer rows just above it, read upward.
-SELECT * FROM email_outbox
+SELECT id, to_address, to_name, subject, body_text, body_html, body_sealed, kind, organization_id, status, attempts, next_attempt_at, last_error, created_at, sent_at
+FROM email_outbox
 WHERE (created_at, id) > ($1, $2)
 ORDER BY created_at, id
 LIMIT $3;

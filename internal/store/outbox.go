@@ -2,10 +2,14 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"time"
 
 	"roster/internal/ids"
 	"roster/internal/model"
+	"roster/internal/secretbox"
 )
 
 var outboxQueries struct {
@@ -22,12 +26,70 @@ type Email struct {
 	OrganizationID                        *string
 }
 
+// mailBodyLabel keys the seal of mail bodies (see secretbox).
+const mailBodyLabel = "roster/email-outbox/body"
+
+// WithMailKey returns the store with the key that seals mail bodies in the
+// outbox, derived from the server's secret key. A store without one cannot
+// queue mail, and reads bodies as unreadable.
+func (s *Store) WithMailKey(secretKey []byte) *Store {
+	c := *s
+	c.mailBox = secretbox.New(secretKey, mailBodyLabel)
+	return &c
+}
+
+// ErrNoMailKey says a store was built without WithMailKey.
+var ErrNoMailKey = errors.New("store: no key to seal mail with (WithMailKey)")
+
+// mailBody is what a sealed body holds.
+type mailBody struct {
+	Text string `json:"text"`
+	HTML string `json:"html,omitempty"`
+}
+
 // QueueEmail writes a mail to the outbox. Call it in the transaction of the
 // change that causes it: the mail goes out if and only if the change commits.
+//
+// Bodies carry live links, so the body is sealed with the server's secret
+// key (bound to the mail's id) and the worker wipes it once the mail is
+// sent: a copy of the database holds no link of a delivered mail, and no
+// readable link at all unless it also holds the key.
 func (s *Store) QueueEmail(ctx context.Context, e Email, at time.Time) error {
-	_, err := s.exec(ctx, outboxQueries.InsertEmail, ids.New(ids.Email), e.To, e.ToName, e.Subject,
-		e.Text, e.HTML, e.Kind, e.OrganizationID, at)
+	if s.mailBox == nil {
+		return ErrNoMailKey
+	}
+	id := ids.New(ids.Email)
+	plain, err := json.Marshal(mailBody{Text: e.Text, HTML: e.HTML})
+	if err != nil {
+		return fmt.Errorf("encode mail body: %w", err)
+	}
+	_, err = s.exec(ctx, outboxQueries.InsertEmail, id, e.To, e.ToName, e.Subject,
+		s.mailBox.Seal(plain, []byte(id)), e.Kind, e.OrganizationID, at)
 	return err
+}
+
+// openBody fills m's Text and HTML from its sealed body. A mail whose body
+// cannot be opened (sealed under another secret key, or this store has
+// none) is marked Unreadable. Mails queued before bodies were sealed keep
+// theirs in the clear until sent.
+func (s *Store) openBody(m *OutboxEmail) {
+	if m.Sealed == nil {
+		return
+	}
+	if s.mailBox == nil {
+		m.Unreadable = true
+		return
+	}
+	plain, err := s.mailBox.Open(m.Sealed, []byte(m.ID))
+	var b mailBody
+	if err == nil {
+		err = json.Unmarshal(plain, &b)
+	}
+	if err != nil {
+		m.Unreadable = true
+		return
+	}
+	m.Text, m.HTML = b.Text, b.HTML
 }
 
 // OneTimeToken is a single-use secret's stored half: only the hash.

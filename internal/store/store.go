@@ -13,13 +13,16 @@ import (
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
+
+	"roster/internal/secretbox"
 )
 
 // Store runs queries on the database or, inside InTx, on one transaction.
 type Store struct {
-	db   *sqlx.DB
-	q    sqlx.ExtContext // db, or the transaction when inside InTx
-	inTx bool
+	db      *sqlx.DB
+	q       sqlx.ExtContext // db, or the transaction when inside InTx
+	inTx    bool
+	mailBox *secretbox.Box // seals mail bodies; nil until WithMailKey
 }
 
 // New returns a Store on db.
@@ -40,7 +43,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	if err := fn(&Store{db: s.db, q: tx, inTx: true}); err != nil {
+	if err := fn(&Store{db: s.db, q: tx, inTx: true, mailBox: s.mailBox}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}

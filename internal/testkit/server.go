@@ -18,6 +18,7 @@ import (
 
 	"roster/internal/clock"
 	"roster/internal/config"
+	"roster/internal/store"
 	"roster/web"
 )
 
@@ -30,6 +31,7 @@ var Epoch = time.Date(2026, time.January, 15, 9, 0, 0, 0, time.UTC)
 type Server struct {
 	URL   string // "http://127.0.0.1:port", no trailing slash; also the PublicURL unless set with WithEnv
 	DB    *sqlx.DB
+	Store *store.Store // on DB, sealing and opening mail with the server's key
 	Clock *clock.Fake
 	Deps  web.Deps
 	Echo  *echo.Echo
@@ -115,6 +117,7 @@ func NewServer(t testing.TB, opts ...ServerOption) *Server {
 	for _, f := range o.deps {
 		f(&s.Deps)
 	}
+	s.Store = store.New(s.DB).WithMailKey(s.Deps.SecretKey)
 	s.Echo = web.New(s.Deps)
 	for _, f := range o.routes {
 		f(s.Echo)

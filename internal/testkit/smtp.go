@@ -440,7 +440,7 @@ func (n newlineStripper) Read(p []byte) (int, error) {
 // to sm, as the production worker would, and returns what it did.
 func DeliverMail(t testing.TB, srv *Server, sm *SMTPServer) mail.Result {
 	t.Helper()
-	return RunMailWorker(t, NewMailWorker(t, store.New(srv.DB), sm, srv.Clock))
+	return RunMailWorker(t, NewMailWorker(t, srv.Store, sm, srv.Clock))
 }
 
 // NewMailWorker returns a worker on st sending to sm, with the default
@@ -476,13 +476,30 @@ func RunMailWorker(t testing.TB, w *mail.Worker) mail.Result {
 // their status: for tests that read a mail without sending it.
 func OutboxTo(t testing.TB, srv *Server, address string) []store.OutboxEmail {
 	t.Helper()
-	var out []store.OutboxEmail
-	err := srv.DB.Select(&out, `SELECT * FROM email_outbox WHERE lower(to_address) = lower($1) ORDER BY created_at DESC, id DESC`, address)
+	return Outbox(t, srv.Store, address)
+}
+
+// Outbox is OutboxTo for a test without a server: st must carry the key
+// the mail was sealed with (WithMailKey).
+func Outbox(t testing.TB, st *store.Store, address string) []store.OutboxEmail {
+	t.Helper()
+	var ids []string
+	err := st.DB().Select(&ids, `SELECT id FROM email_outbox WHERE lower(to_address) = lower($1) ORDER BY created_at DESC, id DESC`, address)
 	if err != nil {
 		t.Fatalf("testkit: read the outbox: %v", err)
 	}
+	out := make([]store.OutboxEmail, len(ids))
+	for i, id := range ids {
+		if out[i], err = st.OutboxEmail(context.Background(), id); err != nil {
+			t.Fatalf("testkit: read mail %s: %v", id, err)
+		}
+	}
 	return out
 }
+
+// MailKey is the secret key that tests without a server seal mail with:
+// store.New(db).WithMailKey(testkit.MailKey).
+var MailKey = []byte("roster-tests-mail-key-0123456789")
 
 // Logger logs through t.Log, so lines show only for a failed test (or with
 // -v), beside the test's own output. Use it only while t runs.

@@ -30,7 +30,7 @@ func newAPIServer(t *testing.T) *apiServer {
 	s.Server = testkit.NewServer(t,
 		testkit.WithDeps(func(d *web.Deps) { deps = *d }),
 		testkit.WithRoutes(func(e *echo.Echo) {
-			s.st = store.New(deps.DB)
+			s.st = store.New(deps.DB).WithMailKey(deps.SecretKey)
 			s.tokens = apiclients.New(s.st, deps.Clock, apiclients.Options{
 				SecretKey: deps.SecretKey, Issuer: deps.Config.PublicURL.String(),
 			})

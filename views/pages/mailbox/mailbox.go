@@ -23,6 +23,20 @@ type Mail struct {
 	LastError     string
 	Text          string
 	HasHTML       bool
+	// Unreadable: the body was sealed under another secret key.
+	Unreadable bool
+}
+
+// BodyNote says why a mail shows no body, or "" when it has one. Bodies
+// hold live links, so Roster wipes them once a mail is sent or given up.
+func (m Mail) BodyNote() string {
+	switch {
+	case m.Unreadable:
+		return "This mail's body cannot be opened: it was sealed under another secret key (ROSTER_SECRET_KEY changed since)."
+	case m.Text == "" && !m.HasHTML && m.Status != "PENDING":
+		return "The body was removed when the mail was sent or given up on, so that its links live only in the recipient's inbox."
+	}
+	return ""
 }
 
 // Recipient is "Name <address>", or the address alone.
@@ -39,22 +53,17 @@ func (m Mail) URL() string { return "/dev/mailbox/" + m.ID }
 // HTMLURL serves the mail's HTML part on its own, sandboxed.
 func (m Mail) HTMLURL() string { return m.URL() + "/html" }
 
-// Delivery says in words where the mail stands. sending tells whether a
-// worker sends mail at all.
-func (m Mail) Delivery(sending bool) string {
+// Delivery says in words where the mail stands. The mailbox exists only
+// while no mail server is set; sent and failed mails date from a time when
+// one was.
+func (m Mail) Delivery() string {
 	switch {
 	case m.Status == "SENT" && m.SentAt != nil:
 		return "Sent " + when(*m.SentAt)
 	case m.Status == "FAILED":
 		return fmt.Sprintf("Gave up after %d %s", m.Attempts, plural(m.Attempts, "attempt", "attempts"))
-	case !sending:
-		return "Not sent: no mail server is set"
-	case m.Attempts == 0:
-		return "Waiting to be sent"
 	}
-	// To the second: the first retries come within a minute or two.
-	return fmt.Sprintf("%d failed %s; next try %s", m.Attempts, plural(m.Attempts, "attempt", "attempts"),
-		m.NextAttemptAt.UTC().Format("2006-01-02 15:04:05 UTC"))
+	return "Not sent: no mail server is set"
 }
 
 func plural(n int, one, many string) string {
