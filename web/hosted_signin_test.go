@@ -99,6 +99,18 @@ func (k signinKit) lastCode(email string) string {
 	return m[1]
 }
 
+// lastCodeOfKind is the code in the newest mail of kind to email.
+func (k signinKit) lastCodeOfKind(email, kind string) string {
+	k.t.Helper()
+	for _, m := range testkit.OutboxTo(k.t, k.srv, email) {
+		if c := mailedCode.FindStringSubmatch(m.Text); m.Kind == kind && c != nil {
+			return c[1]
+		}
+	}
+	k.t.Fatalf("no %s mail with a code to %s", kind, email)
+	return ""
+}
+
 // lastLink is the first link of the newest mail to email, as a path.
 func (k signinKit) lastLink(email string) string {
 	k.t.Helper()

@@ -82,6 +82,7 @@ func New(d Deps) *echo.Echo {
 			Skipper: func(c echo.Context) bool { return c.Path() == "/api/v1/import" },
 		}),
 		withFlashes(newFlashStore(d.SecretKey, https)),
+		refuseManyEmails,
 	)
 
 	routes(e, d)

@@ -87,6 +87,11 @@ func (s *Service) StartEmailSignIn(ctx context.Context, email, returnTo, ip stri
 		return EmailChallenge{}, err
 	}
 	send := known != nil || settings.SignupEnabled
+	if known != nil {
+		// Mail goes to the address on record, never to the spelling typed
+		// in the request (ALICE@Corp.Test reaches alice@corp.test).
+		email = known.Email
+	}
 	now := s.clock.Now()
 	out := EmailChallenge{Email: email, ExpiresAt: now.Add(settings.EmailTokenLifetime)}
 	data := model.JSONObject{"return_to": returnTo}

@@ -296,6 +296,12 @@ func (s *Service) queueVerification(ctx context.Context, tx *store.Store, u mode
 // queueAccountExists tells the owner of email that someone tried to
 // register it, without telling the person who tried.
 func (s *Service) queueAccountExists(ctx context.Context, tx *store.Store, email string) error {
+	// To the address on record, not the spelling typed at sign-up.
+	if u, err := tx.UserByEmail(ctx, email); err == nil {
+		email = u.Email
+	} else if !errors.Is(err, apperr.ErrNotFound) {
+		return err
+	}
 	app, err := tx.AppName(ctx)
 	if err != nil {
 		return err
