@@ -11,6 +11,7 @@ import (
 	"roster/internal/apperr"
 	"roster/internal/directory"
 	"roster/internal/model"
+	"roster/internal/ratelimit"
 	"roster/views"
 	"roster/views/pages/orgs"
 )
@@ -88,6 +89,10 @@ func (h orgsHandler) resendInvitation(c echo.Context) error {
 	u, err := h.dir.ResendInvite(c.Request().Context(), c.Param("org"), c.Param("user"))
 	if errors.Is(err, apperr.ErrFailedPrecondition) {
 		return orgRedirect(c, views.FlashError, orgErrorMessage(err)+".", back)
+	}
+	if limited := new(ratelimit.Error); errors.As(err, &limited) {
+		return orgRedirect(c, views.FlashError, "This address has had too many invitations lately. Try again in "+
+			minutes(limited.Minutes())+".", back)
 	}
 	if err != nil {
 		return err

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"roster/internal/apperr"
+	"roster/internal/ratelimit"
 	"roster/views"
 	"roster/views/pages"
 )
@@ -58,6 +60,7 @@ type failure struct {
 	title      string
 	message    string
 	violations []apperr.FieldViolation
+	retryAfter int // seconds, for Retry-After; 0: none
 }
 
 // Wording for each status: a short title for the page and a default message.
@@ -90,7 +93,13 @@ func classify(err error) (f failure, known bool) {
 	var ae *apperr.Error
 	var code apperr.Code
 	var he *echo.HTTPError
+	var limited *ratelimit.Error
 	switch {
+	case errors.As(err, &limited):
+		f.status = http.StatusTooManyRequests
+		f.code = codeOf[http.StatusTooManyRequests]
+		f.message = "Too many attempts: try again in " + minutes(limited.Minutes()) + "."
+		f.retryAfter = limited.Seconds()
 	case errors.As(err, &ae):
 		f.status = statusOf[ae.Code]
 		f.code = string(ae.Code)
@@ -151,6 +160,9 @@ func newErrorHandler(log *slog.Logger, secrets *tokenPaths) echo.HTTPErrorHandle
 		}
 		if c.Response().Committed {
 			return // part of the answer is already out; nothing sane to add
+		}
+		if f.retryAfter > 0 {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(f.retryAfter))
 		}
 
 		var werr error

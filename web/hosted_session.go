@@ -29,6 +29,7 @@ import (
 	"roster/internal/clock"
 	"roster/internal/enduser"
 	"roster/internal/model"
+	"roster/internal/ratelimit"
 	"roster/views/layouts"
 	"roster/views/pages/hosted"
 )
@@ -261,14 +262,21 @@ func (h *hostedAuth) pages(next echo.HandlerFunc) echo.HandlerFunc {
 		if err == nil || c.Response().Committed {
 			return err
 		}
-		var limited *enduser.RateLimitError
+		var limited *ratelimit.Error
 		if errors.As(err, &limited) {
-			c.Response().Header().Set("Retry-After", strconv.Itoa(int(limited.RetryAfter.Seconds())+1))
-			return h.notice(c, http.StatusTooManyRequests, hosted.NoticeData{
+			c.Response().Header().Set("Retry-After", strconv.Itoa(limited.Seconds()))
+			d := hosted.NoticeData{
 				Reason: "rate-limited", Title: "Too many attempts",
 				Message: "For your account's safety, please wait " + minutes(limited.Minutes()) + " before trying again.",
 				Action:  "/signin", Label: "Back to sign-in",
-			})
+			}
+			if limited.Reason == "password" {
+				// Only this network waits: say what still works now.
+				d.Title = "Too many wrong passwords"
+				d.Message = "There were too many wrong passwords for this account from your network. Wait " +
+					minutes(limited.Minutes()) + " to try a password again, or go back and sign in with a code sent by email."
+			}
+			return h.notice(c, http.StatusTooManyRequests, d)
 		}
 		f, known := classify(err)
 		if !known || f.status >= 500 {

@@ -11,6 +11,7 @@ import (
 
 	"roster/internal/enduser"
 	"roster/internal/identity"
+	"roster/internal/ratelimit"
 	"roster/internal/social"
 	"roster/views/pages/hosted"
 )
@@ -61,7 +62,7 @@ func (h hostedSocialHandler) Routes(e *echo.Echo) {
 
 func (h hostedSocialHandler) start(c echo.Context) error {
 	ctx := c.Request().Context()
-	if err := h.users.Allow(ctx, enduser.LimitSignInStart, c.RealIP(), ""); err != nil {
+	if err := h.users.Allow(ctx, ratelimit.SignInMail, c.RealIP(), ""); err != nil {
 		return err
 	}
 	target, flow, err := h.social.Begin(ctx, c.Param("provider"))

@@ -23,7 +23,7 @@ func routes(e *echo.Echo, d Deps) {
 	tokens := apiclients.New(st, d.Clock, apiclients.Options{SecretKey: d.SecretKey, Issuer: d.Config.PublicURL.String()})
 	socials := social.New(st, d.Clock, d.SecretKey, d.Config.PublicURL.String())
 	users := enduser.New(st, d.Clock, dir, socials, d.Config.PublicURL.String())
-	invites := invitations.New(st, dir, d.Clock, invitations.Options{BaseURL: d.Config.PublicURL.String(), SetPassword: users.SetPassword, Allow: users.Allow})
+	invites := invitations.New(st, dir, d.Clock, invitations.Options{BaseURL: d.Config.PublicURL.String(), SetPassword: users.SetPassword})
 
 	// Probes and assets.
 	e.GET("/healthz", healthz)

@@ -16,6 +16,7 @@ import (
 	"roster/internal/mail"
 	"roster/internal/model"
 	"roster/internal/nullable"
+	"roster/internal/ratelimit"
 	"roster/internal/store"
 )
 
@@ -388,6 +389,13 @@ func (s *Service) resend(ctx context.Context, tx *store.Store, org model.Organiz
 // queueInvitation makes a single-use link for the invitation and writes its
 // mail to the outbox, in the caller's transaction. Only the token's hash is kept.
 func (s *Service) queueInvitation(ctx context.Context, tx *store.Store, org model.Organization, u model.User, m model.Membership, reminder bool) error {
+	// Every invitation mail passes here, from every path (console, API,
+	// CLI, bulk, members, resends): one cap per invited address keeps
+	// anyone from flooding an inbox through Roster. Counted in tx, so an
+	// invitation that is not written is not counted.
+	if err := ratelimit.New(tx, s.clock).Allow(ctx, ratelimit.InviteMail, "", u.Email); err != nil {
+		return err
+	}
 	token, hash := newToken()
 	if err := tx.InsertOneTimeToken(ctx, store.OneTimeToken{
 		Purpose: "invitation", Hash: hash, Email: u.Email, UserID: &u.ID, OrganizationID: &org.ID,

@@ -15,6 +15,7 @@ import (
 	"roster/internal/mail"
 	"roster/internal/model"
 	"roster/internal/nullable"
+	"roster/internal/ratelimit"
 	"roster/internal/store"
 )
 
@@ -75,7 +76,7 @@ func (s *Service) StartEmailSignIn(ctx context.Context, email, returnTo, ip stri
 		return EmailChallenge{}, apperr.FailedPrecondition("Signing in by email is turned off. Choose another way to sign in.")
 	}
 	email = methods.Email
-	if err := s.Allow(ctx, LimitSignInStart, ip, email); err != nil {
+	if err := s.Allow(ctx, ratelimit.SignInMail, ip, email); err != nil {
 		return EmailChallenge{}, err
 	}
 	settings, err := s.store.EnvironmentSettings(ctx)
@@ -222,7 +223,7 @@ func (s *Service) SignInWithCode(ctx context.Context, challenge, code, ip string
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
 		return SignIn{}, err
 	}
-	if err := s.Allow(ctx, LimitCodeCheck, ip, nullable.Value(t.Email)); err != nil {
+	if err := s.Allow(ctx, ratelimit.CodeCheck, ip, nullable.Value(t.Email)); err != nil {
 		return SignIn{}, err
 	}
 	var (

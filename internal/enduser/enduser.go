@@ -30,6 +30,7 @@ import (
 	"roster/internal/clock"
 	"roster/internal/directory"
 	"roster/internal/model"
+	"roster/internal/ratelimit"
 	"roster/internal/social"
 	"roster/internal/store"
 )
@@ -43,12 +44,14 @@ type Service struct {
 	social *social.Service
 	// baseURL is Roster's public address; links in mail start with it.
 	baseURL string
+	limits  *ratelimit.Limiter
 }
 
 // New returns the service. soc lists the social providers to offer (nil:
 // none); baseURL is Roster's public address.
 func New(st *store.Store, clk clock.Clock, dir *directory.Service, soc *social.Service, baseURL string) *Service {
-	return &Service{store: st, clock: clk, dir: dir, social: soc, baseURL: strings.TrimSuffix(baseURL, "/")}
+	return &Service{store: st, clock: clk, dir: dir, social: soc, baseURL: strings.TrimSuffix(baseURL, "/"),
+		limits: ratelimit.New(st, clk)}
 }
 
 // Kinds of sign-in, as identities.provider_kind and

@@ -14,6 +14,7 @@ import (
 	"roster/internal/clock"
 	"roster/internal/directory"
 	"roster/internal/enduser"
+	"roster/internal/ratelimit"
 	"roster/internal/store"
 	"roster/internal/testkit"
 )
@@ -149,7 +150,7 @@ func TestRedirectAllowed(t *testing.T) {
 func TestRateLimit(t *testing.T) {
 	k := newKit(t)
 	ctx := context.Background()
-	l := enduser.Limit{Name: "test", PerIP: 5, PerEmail: 3, Window: 10 * time.Minute}
+	l := ratelimit.Limit{Name: "test", PerIP: 5, PerKey: 3, Window: 10 * time.Minute}
 	for i := range 3 {
 		if err := k.users.Allow(ctx, l, "203.0.113.9", "Ann@Acme.test"); err != nil {
 			t.Fatalf("attempt %d: %v", i+1, err)
@@ -157,7 +158,7 @@ func TestRateLimit(t *testing.T) {
 	}
 	// The fourth at the same address (whatever its case) is refused…
 	err := k.users.Allow(ctx, l, "198.51.100.1", "ann@acme.test")
-	var limited *enduser.RateLimitError
+	var limited *ratelimit.Error
 	if !errors.As(err, &limited) || limited.RetryAfter <= 0 || limited.RetryAfter > 10*time.Minute {
 		t.Fatalf("fourth attempt: %v", err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"roster/internal/apperr"
 	"roster/internal/directory"
+	"roster/internal/ratelimit"
 )
 
 // Methods are the ways a person may sign in, as the page after the email
@@ -77,7 +78,7 @@ func (s *Service) Identify(ctx context.Context, email, ip string) (Methods, erro
 	if err != nil {
 		return m, err
 	}
-	return m, s.Allow(ctx, LimitIdentify, ip, m.Email)
+	return m, s.Allow(ctx, ratelimit.Identify, ip, m.Email)
 }
 
 // ReturnTo says where a person may be sent after signing in: returnTo when

@@ -17,6 +17,7 @@ import (
 	"roster/internal/model"
 	"roster/internal/nullable"
 	"roster/internal/passwords"
+	"roster/internal/ratelimit"
 	"roster/internal/store"
 )
 
@@ -145,7 +146,13 @@ func (s *Service) SignInWithPassword(ctx context.Context, email, password, retur
 	if !settings.PasswordSigninEnabled {
 		return SignIn{}, apperr.FailedPrecondition("Signing in with a password is turned off. Choose another way to sign in.")
 	}
-	if err := s.Allow(ctx, LimitPassword, ip, email); err != nil {
+	// Guesses are slowed per account and network: a run of wrong passwords
+	// from one place makes that place wait, while the owner signs in from
+	// anywhere else, and by mail from anywhere at all.
+	if err := s.Allow(ctx, ratelimit.Password, ip, ""); err != nil {
+		return SignIn{}, err
+	}
+	if err := s.limits.PasswordWait(ctx, email, ip); err != nil {
 		return SignIn{}, err
 	}
 	if password == "" || utf8.RuneCountInString(password) > MaxPasswordLength {
@@ -158,9 +165,18 @@ func (s *Service) SignInWithPassword(ctx context.Context, email, password, retur
 	ok, rehash, err := passwords.Verify(hash, password)
 	if err != nil || !ok || u == nil {
 		// An unreadable stored hash is logged by nobody and signs in nobody.
+		if err := s.limits.PasswordFailed(ctx, email, ip); err != nil {
+			return SignIn{}, err
+		}
 		return SignIn{}, wrongPassword()
 	}
+	if err := s.limits.PasswordSucceeded(ctx, email, ip); err != nil {
+		return SignIn{}, err
+	}
 	if !u.EmailVerified {
+		if err := s.Allow(ctx, ratelimit.SignInMail, ip, u.Email); err != nil {
+			return SignIn{}, err
+		}
 		if err := s.store.InTx(ctx, func(tx *store.Store) error {
 			return s.queueVerification(ctx, tx, *u, returnTo)
 		}); err != nil {
@@ -226,7 +242,7 @@ func (s *Service) SignUpWithPassword(ctx context.Context, email, password, retur
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if err := s.Allow(ctx, LimitSignInStart, ip, email); err != nil {
+	if err := s.Allow(ctx, ratelimit.SignInMail, ip, email); err != nil {
 		return err
 	}
 	// Hashing first, for known and unknown addresses alike, keeps the answer
@@ -371,7 +387,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, ip string) er
 	if !ok {
 		return apperr.Invalid(apperr.Field("email", "must be a valid email address, like ann@example.com"))
 	}
-	if err := s.Allow(ctx, LimitSignInStart, ip, email); err != nil {
+	if err := s.Allow(ctx, ratelimit.SignInMail, ip, email); err != nil {
 		return err
 	}
 	u, err := s.store.UserByEmail(ctx, email)
@@ -450,6 +466,10 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) (Si
 			return SignIn{}, err
 		}
 		if err := tx.RevokeOpenEmailTokens(ctx, u.Email, []string{purposeReset}, now); err != nil {
+			return SignIn{}, err
+		}
+		// Wrong guesses at the old password make nobody wait for the new one.
+		if err := ratelimit.New(tx, s.clock).PasswordChanged(ctx, u.Email); err != nil {
 			return SignIn{}, err
 		}
 		return SignIn{UserID: u.ID, Email: u.Email, Method: MethodPassword}, nil

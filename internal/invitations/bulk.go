@@ -10,8 +10,8 @@ import (
 
 	"roster/internal/apperr"
 	"roster/internal/directory"
-	"roster/internal/enduser"
 	"roster/internal/model"
+	"roster/internal/ratelimit"
 )
 
 // Inviting many people at once: a list is parsed into rows, planned (what
@@ -343,12 +343,9 @@ func roleProblem(err error) string {
 	return err.Error()
 }
 
-// allowInvite counts one invitation of the org to email against the limits.
-func (s *Service) allowInvite(ctx context.Context, orgID, email string) error {
-	if err := s.allow(ctx, LimitOrgInvites, "", "org:"+orgID); err != nil {
-		return err
-	}
-	return s.allow(ctx, enduser.LimitInviteSend, "", email)
+// tooMany is a row's reason when a limit refused its invitation.
+func tooMany(e *ratelimit.Error) string {
+	return fmt.Sprintf("too many invitations sent lately; try again in %d minutes", e.Minutes())
 }
 
 // SendBulk plans rows again (the picture may have changed since the
@@ -370,19 +367,22 @@ func (s *Service) SendBulk(ctx context.Context, orgID, inviterEmail string, rows
 			continue
 		}
 		email := r.Email
-		if err := s.allowInvite(ctx, orgID, email); err != nil {
-			var limited *enduser.RateLimitError
-			if !errors.As(err, &limited) {
-				return plan, err
+		if err := s.limits.Allow(ctx, ratelimit.OrgInvites, "", "org:"+orgID); err != nil {
+			if limited := new(ratelimit.Error); errors.As(err, &limited) {
+				r.Failed, r.Reason = true, tooMany(limited)
+				continue
 			}
-			r.Failed, r.Reason = true, fmt.Sprintf("too many invitations sent lately; try again in %d minutes", limited.Minutes())
-			continue
+			return plan, err
 		}
 		in := directory.MembershipInput{InviterEmail: inviter, SendInvitation: true, Roles: r.RoleNames}
 		if r.RoleNames == nil {
 			in.Roles = nil // a reminder: the membership keeps its roles
 		}
 		_, err := s.dir.AddMember(ctx, orgID, directory.UserInput{Email: &email}, in)
+		if limited := new(ratelimit.Error); errors.As(err, &limited) {
+			r.Failed, r.Reason = true, tooMany(limited)
+			continue
+		}
 		if err != nil {
 			var ae *apperr.Error
 			if !errors.As(err, &ae) {

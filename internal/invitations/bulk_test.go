@@ -9,9 +9,9 @@ import (
 
 	"roster/internal/apperr"
 	"roster/internal/directory"
-	"roster/internal/enduser"
 	"roster/internal/invitations"
 	"roster/internal/model"
+	"roster/internal/ratelimit"
 )
 
 func TestParseList(t *testing.T) {
@@ -193,24 +193,23 @@ func TestSendBulkInvitesTheGoodOnes(t *testing.T) {
 
 func TestSendBulkIsRateLimited(t *testing.T) {
 	f := newFixture(t)
-	users := enduser.New(f.st, f.clock, f.dir, nil, "http://roster.test")
-	inv := invitations.New(f.st, f.dir, f.clock, invitations.Options{Allow: users.Allow})
+	inv := invitations.New(f.st, f.dir, f.clock, invitations.Options{})
 	o := f.org("Acme")
 	rows, _ := invitations.ParseList("ann@acme.test")
 	// One invitation and four reminders to one address in an hour are fine;
 	// the sixth is refused, and says when to try again.
-	for i := range enduser.LimitInviteSend.PerEmail + 1 {
+	for i := range ratelimit.InviteMail.PerKey + 1 {
 		plan, err := inv.SendBulk(f.ctx, o.ID, "ed@console.test", rows, "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		r := plan.Rows[0]
-		if last := i == enduser.LimitInviteSend.PerEmail; r.Failed != last {
+		if last := i == ratelimit.InviteMail.PerKey; r.Failed != last {
 			t.Fatalf("send %d: failed %v (%s)", i+1, r.Failed, r.Reason)
 		}
 		f.clock.Advance(time.Minute)
 	}
-	if n := f.count(`SELECT count(*) FROM email_outbox WHERE to_address = 'ann@acme.test'`); n != enduser.LimitInviteSend.PerEmail {
+	if n := f.count(`SELECT count(*) FROM email_outbox WHERE to_address = 'ann@acme.test'`); n != ratelimit.InviteMail.PerKey {
 		t.Errorf("%d mails", n)
 	}
 }

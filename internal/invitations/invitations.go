@@ -19,20 +19,21 @@ import (
 	"roster/internal/audit"
 	"roster/internal/clock"
 	"roster/internal/directory"
-	"roster/internal/enduser"
 	"roster/internal/identity"
 	"roster/internal/mail"
 	"roster/internal/model"
 	"roster/internal/nullable"
+	"roster/internal/ratelimit"
 	"roster/internal/store"
 )
 
 // Service is the invitation lifecycle. It is safe for concurrent use.
 type Service struct {
-	store *store.Store
-	dir   *directory.Service
-	clock clock.Clock
-	opts  Options
+	store  *store.Store
+	dir    *directory.Service
+	clock  clock.Clock
+	opts   Options
+	limits *ratelimit.Limiter
 }
 
 // Options are what the service takes from the rest of Roster.
@@ -42,29 +43,13 @@ type Options struct {
 	// SetPassword stores a password for the user inside tx, checked as every
 	// password is (enduser.SetPassword). Nil: accepting cannot set one.
 	SetPassword func(ctx context.Context, tx *store.Store, userID, password string) error
-	// Allow counts one attempt against a rate limit and refuses it with an
-	// *enduser.RateLimitError past the limit (enduser.Service.Allow). Nil:
-	// invitations are not limited.
-	Allow func(ctx context.Context, l enduser.Limit, ip, email string) error
 }
 
-// LimitOrgInvites caps the invitations one organization sends from the
-// console in an hour, counted under the key "org:<id>" (the limiter's
-// per-address slot), so a runaway list or script cannot flood the mail
-// server. Each invited address is also held to enduser.LimitInviteSend.
-var LimitOrgInvites = enduser.Limit{Name: "invite-org", PerEmail: 2000, Window: time.Hour}
-
-// allow applies a limit when the service has a limiter.
-func (s *Service) allow(ctx context.Context, l enduser.Limit, ip, key string) error {
-	if s.opts.Allow == nil {
-		return nil
-	}
-	return s.opts.Allow(ctx, l, ip, key)
-}
-
-// New returns the service.
+// New returns the service. Every invitation mail is held to
+// ratelimit.InviteMail where it is written (directory); this service adds
+// the limits of its own paths (ratelimit.OrgInvites, MemberInvites).
 func New(st *store.Store, dir *directory.Service, clk clock.Clock, opts Options) *Service {
-	return &Service{store: st, dir: dir, clock: clk, opts: opts}
+	return &Service{store: st, dir: dir, clock: clk, opts: opts, limits: ratelimit.New(st, clk)}
 }
 
 // State is what a link can still do, as its page says it.

@@ -8,8 +8,8 @@ import (
 
 	"roster/internal/apperr"
 	"roster/internal/directory"
-	"roster/internal/enduser"
 	"roster/internal/model"
+	"roster/internal/ratelimit"
 )
 
 // Inviting from the org admin's side: a signed-in member of an org whose
@@ -83,8 +83,9 @@ func subset(perms, of []string) bool {
 // InviteAsMember has the member userID invite email to orgID with role (""
 // for the org's default member role), recorded as invited by them. The rules
 // of AddMember apply: a pending invitation is reminded, a member is refused.
-// Sends are limited per client address ip and per invited address
-// (enduser.LimitInviteSend), so no member can flood an inbox through Roster.
+// Sends are limited per client address ip (ratelimit.MemberInvites) and,
+// as every invitation, per invited address (ratelimit.InviteMail), so no
+// member can flood an inbox through Roster.
 func (s *Service) InviteAsMember(ctx context.Context, orgID, userID, email, role, ip string) (model.User, error) {
 	inv, err := s.InviterFor(ctx, orgID, userID)
 	if err != nil {
@@ -98,10 +99,8 @@ func (s *Service) InviteAsMember(ctx context.Context, orgID, userID, email, role
 		return model.User{}, apperr.Invalid(apperr.Field("role", "must be one of the roles you may give"))
 	}
 	email = strings.TrimSpace(email)
-	if _, ok := directory.NormalizeEmail(email); ok {
-		if err := s.allow(ctx, enduser.LimitInviteSend, ip, email); err != nil {
-			return model.User{}, err
-		}
+	if err := s.limits.Allow(ctx, ratelimit.MemberInvites, ip, ""); err != nil {
+		return model.User{}, err
 	}
 	return s.dir.AddMember(ctx, orgID, directory.UserInput{Email: &email}, directory.MembershipInput{
 		Roles: []string{role}, InviterEmail: &inv.User.Email, SendInvitation: true,
