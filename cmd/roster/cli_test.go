@@ -324,4 +324,11 @@ func TestCLIPrivateCluster(t *testing.T) {
 	if left := processesUsing(dataDir); len(left) > 0 {
 		t.Fatalf("processes left after serve exited: %v", left)
 	}
+
+	// Seeding (COPY, dropping and rebuilding indexes) needs no superuser.
+	mustContain(t, "seed's summary", c.ok("seed", "--users", "30", "--orgs", "4", "--yes"), "seed: ")
+	c.okJSON(&orgs, "org", "list")
+	if len(orgs.Organizations) != 5 {
+		t.Errorf("org list after the seed: %d organizations, want 5", len(orgs.Organizations))
+	}
 }

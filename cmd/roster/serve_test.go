@@ -173,6 +173,26 @@ func storedSecretKey(t *testing.T, dataDir string) []byte {
 	if err := db.Get(&key, `SELECT value FROM instance_secrets WHERE name = 'secret_key'`); err != nil {
 		t.Fatal(err)
 	}
+	// Everyone in the database, serve's pool included, works as the role
+	// that owns it and is no superuser.
+	var sessions []struct {
+		Role  string `db:"usename"`
+		Super bool   `db:"rolsuper"`
+	}
+	err = db.Select(&sessions, `
+		SELECT usename, rolsuper FROM pg_stat_activity JOIN pg_roles ON rolname = usename
+		WHERE datname = 'roster' AND pid <> pg_backend_pid()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sessions) == 0 {
+		t.Error("roster serve has no connection to its database")
+	}
+	for _, s := range sessions {
+		if s.Role != pgcluster.AppUser || s.Super {
+			t.Errorf("a session in database roster works as %s (superuser %v), want %s", s.Role, s.Super, pgcluster.AppUser)
+		}
+	}
 	return key
 }
 

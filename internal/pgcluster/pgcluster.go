@@ -1,8 +1,16 @@
 // Package pgcluster runs a private PostgreSQL cluster from the server
 // binaries installed on the machine, so Roster works without a database
-// server set up by hand. The cluster lives in <DataDir>/pgdata, listens on
-// 127.0.0.1 on a port picked at start and on a unix socket in <DataDir>/run,
-// and trusts local connections as user "roster".
+// server set up by hand. The cluster lives in <DataDir>/pgdata and listens
+// only on a unix socket in <DataDir>/run, a directory closed to every OS user
+// but the server's (and root). When that path is too long for a socket it
+// listens on 127.0.0.1 instead, on a port picked at start.
+//
+// Nothing is trusted: every connection needs a password, and the passwords
+// (random, one per role) are kept in <DataDir>/pgpass, readable only by the
+// user running Roster. Roster works as AppUser, which owns its databases and
+// is no superuser; SuperUser only creates databases and hands them over. A
+// cluster made by an earlier Roster (trust authentication, everything owned
+// by the superuser) is brought to this state at its next start.
 //
 // One process owns the server; others that Start on the same DataDir while it
 // runs attach to it instead (that is how `roster migrate` works next to
@@ -19,6 +27,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
@@ -30,9 +39,6 @@ import (
 
 	"github.com/lib/pq"
 )
-
-// User is the database superuser initdb creates; local connections need no password.
-const User = "roster"
 
 // Options configure Start.
 type Options struct {
@@ -46,7 +52,9 @@ type Options struct {
 
 // Cluster is a running PostgreSQL server, started or attached to by Start.
 type Cluster struct {
+	dataDir  string
 	pgdata   string
+	host     string // the socket directory, or 127.0.0.1
 	port     int
 	pid      int
 	attached bool
@@ -61,6 +69,8 @@ const (
 	stopTimeout  = 10 * time.Second
 	// A unix socket path must fit in sockaddr_un (108 bytes with the NUL).
 	maxSocketPath = 107
+	// socketPort names the socket; nothing else can listen in its directory.
+	socketPort = 5432
 )
 
 // Start starts the cluster in opts.DataDir, creating it on first use, or
@@ -89,7 +99,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	defer unlock()
 
 	pgdata := filepath.Join(dataDir, "pgdata")
-	if c, err := attach(ctx, pgdata, log); c != nil || err != nil {
+	if c, err := attach(ctx, dataDir, pgdata, log); c != nil || err != nil {
 		return c, err
 	}
 
@@ -110,12 +120,20 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		return nil, err
 	}
 	socketDir := filepath.Join(dataDir, "run")
-	if len(socketDir)+len("/.s.PGSQL.65535.lock") > maxSocketPath {
-		// Rare (very deep DataDir); TCP is all Roster needs.
-		log.Warn("data directory path too long for a unix socket; PostgreSQL listens on TCP only", "dir", dataDir)
+	if len(socketDir)+len(fmt.Sprintf("/.s.PGSQL.%d.lock", socketPort)) > maxSocketPath {
+		// Rare (very deep DataDir); TCP, with the passwords, serves too.
+		log.Warn("data directory path too long for a unix socket; PostgreSQL listens on 127.0.0.1 instead", "dir", dataDir)
 		socketDir = ""
 	} else if err := ensureDir(socketDir, 0o700, cred); err != nil {
 		return nil, err
+	} else {
+		// No server runs here (attach found none), so a socket lock file is
+		// a killed server's. PostgreSQL would refuse it while its pid lives
+		// on, even as an unreaped zombie.
+		lock := filepath.Join(socketDir, fmt.Sprintf(".s.PGSQL.%d.lock", socketPort))
+		if err := os.Remove(lock); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("remove stale %s: %w", lock, err)
+		}
 	}
 
 	if _, err := os.Stat(filepath.Join(pgdata, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
@@ -123,17 +141,27 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 			return nil, err
 		}
 	}
+	if err := secure(ctx, bin, dataDir, pgdata, opts.Fsync, cred); err != nil {
+		return nil, err
+	}
 
 	logPath := filepath.Join(dataDir, "postgres.log")
 	// Keep the previous run's log: after a crash it is the one worth reading.
-	_ = os.Rename(logPath, logPath+".1")
+	// (Earlier Rosters let everyone read it.)
+	if os.Rename(logPath, logPath+".1") == nil {
+		_ = os.Chmod(logPath+".1", 0o600)
+	}
 
 	// The port is free when picked but someone may take it before the
 	// server binds it; then try another.
 	for attempt := 1; ; attempt++ {
-		c, err := launch(ctx, bin, pgdata, socketDir, logPath, opts.Fsync, cred, log)
+		c, err := launch(ctx, bin, dataDir, pgdata, socketDir, logPath, opts.Fsync, cred, log)
 		if err == nil {
 			if err := c.checkExtensions(ctx); err != nil {
+				_ = c.Stop()
+				return nil, err
+			}
+			if err := c.handOver(ctx); err != nil {
 				_ = c.Stop()
 				return nil, err
 			}
@@ -149,12 +177,19 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 // errRetry marks a start failure that another attempt may not hit.
 var errRetry = errors.New("transient start failure")
 
-func launch(ctx context.Context, bin, pgdata, socketDir, logPath string, fsync bool, cred *syscall.Credential, log *slog.Logger) (*Cluster, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
+func launch(ctx context.Context, bin, dataDir, pgdata, socketDir, logPath string, fsync bool, cred *syscall.Credential, log *slog.Logger) (*Cluster, error) {
+	// On the socket only, or else on 127.0.0.1 alone (and then on a port
+	// picked now, which someone may take before the server binds it).
+	host, port, listen := socketDir, socketPort, ""
+	if socketDir == "" {
+		p, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		host, port, listen = "127.0.0.1", p, "127.0.0.1"
 	}
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	// The log may quote rows (say, a duplicate email): for Roster's user only.
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open PostgreSQL log: %w", err)
 	}
@@ -162,9 +197,11 @@ func launch(ctx context.Context, bin, pgdata, socketDir, logPath string, fsync b
 	logStart, _ := logFile.Seek(0, io.SeekEnd) // this attempt's lines start here
 
 	args := []string{"-D", pgdata,
-		"-c", "listen_addresses=127.0.0.1",
+		"-c", "listen_addresses=" + listen,
 		"-c", "port=" + strconv.Itoa(port),
 		"-c", "unix_socket_directories=" + socketDir,
+		"-c", "unix_socket_permissions=0700",
+		"-c", "password_encryption=scram-sha-256",
 		"-c", "max_connections=200",
 		"-c", "shared_buffers=128MB",
 	}
@@ -188,7 +225,7 @@ func launch(ctx context.Context, bin, pgdata, socketDir, logPath string, fsync b
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start PostgreSQL: %w", err)
 	}
-	c := &Cluster{pgdata: pgdata, port: port, pid: cmd.Process.Pid, log: log, cmd: cmd, done: make(chan struct{})}
+	c := &Cluster{dataDir: dataDir, pgdata: pgdata, host: host, port: port, pid: cmd.Process.Pid, log: log, cmd: cmd, done: make(chan struct{})}
 	go func() {
 		_ = cmd.Wait()
 		close(c.done)
@@ -202,13 +239,14 @@ func launch(ctx context.Context, bin, pgdata, socketDir, logPath string, fsync b
 		}
 		return nil, fmt.Errorf("PostgreSQL did not start: %w\n--- %s (end) ---\n%s", err, logPath, tail)
 	}
-	log.Info("PostgreSQL started", "pgdata", pgdata, "port", port, "pid", c.pid)
+	log.Info("PostgreSQL started", "pgdata", pgdata, "host", host, "port", port, "pid", c.pid)
 	return c, nil
 }
 
 // attach returns the cluster another process runs in pgdata, or nil when
 // none runs there. It removes a postmaster.pid left by a crashed server.
-func attach(ctx context.Context, pgdata string, log *slog.Logger) (*Cluster, error) {
+// It connects where postmaster.pid says, with the passwords of the pass file.
+func attach(ctx context.Context, dataDir, pgdata string, log *slog.Logger) (*Cluster, error) {
 	pidFile := filepath.Join(pgdata, "postmaster.pid")
 	b, err := os.ReadFile(pidFile)
 	if errors.Is(err, os.ErrNotExist) {
@@ -220,9 +258,13 @@ func attach(ctx context.Context, pgdata string, log *slog.Logger) (*Cluster, err
 	// Lines: pid, data dir, start time, port, socket dir, listen address, ...
 	lines := strings.Split(string(b), "\n")
 	var pid, port int
-	if len(lines) >= 4 {
+	host := "127.0.0.1"
+	if len(lines) >= 5 {
 		pid, _ = strconv.Atoi(strings.TrimSpace(lines[0]))
 		port, _ = strconv.Atoi(strings.TrimSpace(lines[3]))
+		if dir := strings.TrimSpace(lines[4]); dir != "" {
+			host = dir
+		}
 	}
 	if pid <= 0 || !isServerFor(pid, pgdata) {
 		// The server crashed or was killed; its pid may even belong to
@@ -233,7 +275,11 @@ func attach(ctx context.Context, pgdata string, log *slog.Logger) (*Cluster, err
 		}
 		return nil, nil
 	}
-	c := &Cluster{pgdata: pgdata, port: port, pid: pid, attached: true, log: log}
+	// lib/pq would take an unreadable pass file for an empty password.
+	if _, err := readPasswords(filepath.Join(dataDir, passFile)); err != nil {
+		return nil, fmt.Errorf("a PostgreSQL server (pid %d) runs in %s, but its passwords cannot be read: %w", pid, pgdata, err)
+	}
+	c := &Cluster{dataDir: dataDir, pgdata: pgdata, host: host, port: port, pid: pid, attached: true, log: log}
 	// The server may still be starting (or recovering); wait while it lives.
 	gone := make(chan struct{})
 	stopWatch := make(chan struct{})
@@ -249,9 +295,9 @@ func attach(ctx context.Context, pgdata string, log *slog.Logger) (*Cluster, err
 		close(gone)
 	}()
 	if err := c.waitReady(ctx, gone); err != nil {
-		return nil, fmt.Errorf("a PostgreSQL server (pid %d) runs in %s but does not accept connections on port %d: %w", pid, pgdata, port, err)
+		return nil, fmt.Errorf("a PostgreSQL server (pid %d) runs in %s but does not accept connections at %s port %d: %w", pid, pgdata, host, port, err)
 	}
-	log.Info("attached to running PostgreSQL", "pgdata", pgdata, "port", port, "pid", pid)
+	log.Info("attached to running PostgreSQL", "pgdata", pgdata, "host", host, "port", port, "pid", pid)
 	return c, nil
 }
 
@@ -268,7 +314,8 @@ func isServerFor(pid int, pgdata string) bool {
 }
 
 // waitReady polls with a real connection until the server accepts it, the
-// process dies (gone is closed) or readyTimeout passes.
+// process dies (gone is closed) or readyTimeout passes. A refused password
+// ends it at once: waiting will not fix that.
 func (c *Cluster) waitReady(ctx context.Context, gone <-chan struct{}) error {
 	db, err := sql.Open("postgres", c.URL("postgres")+"&connect_timeout=2")
 	if err != nil {
@@ -281,6 +328,13 @@ func (c *Cluster) waitReady(ctx context.Context, gone <-chan struct{}) error {
 		err := db.PingContext(ctx)
 		if err == nil {
 			return nil
+		}
+		var pqErr *pq.Error
+		if errors.As(err, &pqErr) && pqErr.Code.Class() == "28" { // invalid_authorization_specification
+			if c.attached {
+				return err
+			}
+			return fmt.Errorf("%w (if %s no longer holds the cluster's passwords, remove it and start again: new ones are set)", err, filepath.Join(c.dataDir, passFile))
 		}
 		select {
 		case <-gone:
@@ -311,13 +365,29 @@ func (c *Cluster) checkExtensions(ctx context.Context) error {
 	return nil
 }
 
-// URL returns a lib/pq URL for database dbname over TCP.
-func (c *Cluster) URL(dbname string) string {
-	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", User, c.port, dbname)
-}
+// URL returns a lib/pq URL for database dbname as AppUser, the role Roster
+// works as. The password stays in the pass file the URL names.
+func (c *Cluster) URL(dbname string) string { return c.url(AppUser, dbname) }
 
-// Port is the TCP port on 127.0.0.1 the server listens on.
-func (c *Cluster) Port() int { return c.port }
+// AdminURL returns a lib/pq URL for database dbname as SuperUser, for the
+// little that needs it: creating, handing over and dropping databases.
+func (c *Cluster) AdminURL(dbname string) string { return c.url(SuperUser, dbname) }
+
+func (c *Cluster) url(user, dbname string) string {
+	q := url.Values{}
+	q.Set("sslmode", "disable")
+	q.Set("passfile", filepath.Join(c.dataDir, passFile))
+	u := url.URL{Scheme: "postgres", User: url.User(user), Path: "/" + dbname}
+	if strings.HasPrefix(c.host, "/") {
+		// lib/pq takes a socket directory as the host parameter only.
+		q.Set("host", c.host)
+		q.Set("port", strconv.Itoa(c.port))
+	} else {
+		u.Host = net.JoinHostPort(c.host, strconv.Itoa(c.port))
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
 
 // Pid is the process id of the server (the postmaster), which also leads
 // its process group when this process started it.
@@ -326,9 +396,9 @@ func (c *Cluster) Pid() int { return c.pid }
 // Attached reports whether another process owns the server; Stop then does nothing.
 func (c *Cluster) Attached() bool { return c.attached }
 
-// CreateDatabase creates database name unless it exists.
+// CreateDatabase creates database name, owned by AppUser, unless it exists.
 func (c *Cluster) CreateDatabase(ctx context.Context, name string) error {
-	db, err := sql.Open("postgres", c.URL("postgres"))
+	db, err := sql.Open("postgres", c.AdminURL("postgres"))
 	if err != nil {
 		return err
 	}
@@ -340,7 +410,7 @@ func (c *Cluster) CreateDatabase(ctx context.Context, name string) error {
 	if exists {
 		return nil
 	}
-	_, err = db.ExecContext(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(name))
+	_, err = db.ExecContext(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(name)+" OWNER "+pq.QuoteIdentifier(AppUser))
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) && pqErr.Code == "42P04" { // duplicate_database: another process won the race
 		return nil
@@ -375,10 +445,11 @@ func (c *Cluster) Stop() error {
 	return fmt.Errorf("PostgreSQL (pid %d) did not stop within %s and was killed", c.pid, stopTimeout)
 }
 
-// initdb creates a new cluster in pgdata.
+// initdb creates a new cluster in pgdata, which admits nobody until
+// secure sets the roles' passwords and writes pg_hba.conf.
 func initdb(ctx context.Context, bin, pgdata string, fsync bool, cred *syscall.Credential, log *slog.Logger) error {
 	log.Info("creating PostgreSQL cluster", "pgdata", pgdata)
-	args := []string{"-D", pgdata, "-U", User, "--auth=trust", "--encoding=UTF8",
+	args := []string{"-D", pgdata, "-U", SuperUser, "--auth=reject", "--encoding=UTF8",
 		// C.UTF-8 sorts predictably everywhere and, unlike plain C, tells
 		// pg_trgm which non-ASCII characters are letters.
 		"--locale=C.UTF-8", "--no-instructions"}
@@ -444,9 +515,13 @@ func makeReachable(dataDir string, cred *syscall.Credential) error {
 	}
 }
 
-// ensureDir creates dir with perm if missing and hands it to cred's user.
+// ensureDir creates dir if missing, sets perm (an existing dir may have
+// other bits) and hands it to cred's user.
 func ensureDir(dir string, perm os.FileMode, cred *syscall.Credential) error {
 	if err := os.MkdirAll(dir, perm); err != nil {
+		return err
+	}
+	if err := os.Chmod(dir, perm); err != nil {
 		return err
 	}
 	if cred == nil {

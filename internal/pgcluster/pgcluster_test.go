@@ -44,9 +44,13 @@ func start(t *testing.T, dir string) *Cluster {
 	return c
 }
 
+// open connects as Roster does, as AppUser to its database "roster".
 func open(t *testing.T, c *Cluster) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("postgres", c.URL("postgres"))
+	if err := c.CreateDatabase(context.Background(), "roster"); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("postgres", c.URL("roster"))
 	if err != nil {
 		t.Fatal(err)
 	}

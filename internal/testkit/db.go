@@ -34,7 +34,7 @@ var (
 	startErr   error
 	dataDir    string
 	cluster    *pgcluster.Cluster
-	admin      *sql.DB  // on database "postgres", to create and drop databases
+	admin      *sql.DB  // the superuser on database "postgres", to create and drop databases
 	reaperPipe *os.File // see startReaper
 	reaper     *exec.Cmd
 	dbSeq      int
@@ -112,7 +112,9 @@ func cloneTemplate(testName string) (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	_, err := admin.ExecContext(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(name)+" TEMPLATE "+templateDB+" STRATEGY FILE_COPY")
+	// Owned, like everything copied from the template, by the role tests
+	// connect as: the one Roster works as, which is no superuser.
+	_, err := admin.ExecContext(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(name)+" OWNER "+pq.QuoteIdentifier(pgcluster.AppUser)+" TEMPLATE "+templateDB+" STRATEGY FILE_COPY")
 	if err != nil {
 		return "", fmt.Errorf("clone %s: %w", templateDB, err)
 	}
@@ -162,7 +164,7 @@ func start() error {
 	if err != nil {
 		return fmt.Errorf("migrate %s: %w", templateDB, err)
 	}
-	admin, err = sql.Open("postgres", c.URL("postgres"))
+	admin, err = sql.Open("postgres", c.AdminURL("postgres"))
 	if err != nil {
 		return err
 	}
