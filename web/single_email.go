@@ -14,15 +14,24 @@ import (
 // picks is not a rule anyone should rely on when the address decides whose
 // account a link or code is for, so such requests never reach them. The
 // API decodes JSON into typed fields, where an array is already refused.
+// maxMultipartMemory is how much of a multipart body is held in memory
+// (as net/http's FormValue does); bodies are capped far below it anyway.
+const maxMultipartMemory = 32 << 20
+
 func refuseManyEmails(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		if isAPI(req.URL.Path) {
 			return next(c)
 		}
-		// Parses the query and an urlencoded body (cached for handlers);
-		// a malformed body is left to the handler to refuse.
-		_ = req.ParseForm()
+		// Parses the query and the body, urlencoded or multipart (cached
+		// for handlers, whose FormValue then parses nothing again); a
+		// malformed body is left to the handler to refuse.
+		if strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) {
+			_ = req.ParseMultipartForm(maxMultipartMemory)
+		} else {
+			_ = req.ParseForm()
+		}
 		for key, values := range req.Form {
 			name := strings.ToLower(key)
 			if (name == "email" && len(values) > 1) || strings.HasPrefix(name, "email[") {
