@@ -33,8 +33,9 @@ RETURNING *;
 -- After an email change: every open link or code that would still reach the
 -- account through its old address, $2. That is the user's own (password
 -- resets, address confirmations, invitations) and the sign-in links and
--- codes mailed to that address, which name no user until used.
-UPDATE one_time_tokens SET revoked_at = $3
+-- codes mailed to that address, which name no user until used. Each says
+-- why, so an invitation link's page does not claim a newer one was sent.
+UPDATE one_time_tokens SET revoked_at = $3, data = data || '{"revoked_for": "email_change"}'
 WHERE used_at IS NULL AND revoked_at IS NULL AND purpose <> 'admin_login'
   AND (user_id = $1 OR (lower(email) = lower($2) AND purpose IN ('magic_link', 'email_code')));
 
