@@ -98,7 +98,7 @@ func (h usersHandler) edit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := users.EditData{UserID: u.ID, Label: displayNameOf(u), Form: profileFormOf(u)}
+	d := users.EditData{UserID: u.ID, Label: displayNameOf(u), Form: profileFormOf(u), EmailLocked: !adminFrom(c).IsOwner()}
 	return render(c, http.StatusOK, users.Edit(newPage(c, "Edit "+u.Email, views.NavUsers), d))
 }
 
@@ -128,19 +128,29 @@ func (h usersHandler) update(c echo.Context) error {
 		Locale: c.FormValue("locale"), PhoneNumber: c.FormValue("phone_number"), Picture: c.FormValue("picture"),
 		Metadata: c.FormValue("metadata"), CustomAttributes: c.FormValue("custom_attributes"),
 	}
+	// Only owners may hand an account to another mailbox; the directory
+	// refuses anyone else's change of address, even in a hand-made POST.
+	locked := !adminFrom(c).IsOwner()
 	in, errs := parseProfileForm(form)
+	var after model.User
 	if errs == nil {
-		_, err = h.dir.UpdateUser(ctx, before.ID, in)
+		in.EmailLocked = locked
+		after, err = h.dir.UpdateUser(ctx, before.ID, in)
 		errs = fieldErrorsOf(err, userFieldNames)
 		if errs == nil && err != nil {
 			return err
 		}
 	}
 	if errs != nil {
-		d := users.EditData{UserID: before.ID, Label: displayNameOf(before), Form: form, Errors: errs}
+		d := users.EditData{UserID: before.ID, Label: displayNameOf(before), Form: form, Errors: errs, EmailLocked: locked}
 		return render(c, http.StatusUnprocessableEntity, users.Edit(newPage(c, "Edit "+before.Email, views.NavUsers), d))
 	}
-	return redirectWithFlash(c, "Saved the profile of "+strings.TrimSpace(form.Email)+".", users.Path(before.ID, ""))
+	msg := "Saved the profile of " + after.Email + "."
+	if !directory.SameAddress(before.Email, after.Email) {
+		msg += " The email changed: the user is signed out everywhere, " + before.Email +
+			" was told, and the new address is unverified until its owner signs in with it."
+	}
+	return redirectWithFlash(c, msg, users.Path(before.ID, ""))
 }
 
 // parseProfileForm reads the form into the directory's input. Every field

@@ -137,25 +137,31 @@ func TestUsersInBrowser(t *testing.T) {
 	pb.noProblems("user page")
 	b.Screenshot("user-detail")
 
-	// Edit the profile: a bad email is shown beside its field, typed values stay.
+	// Edit the profile: an editor may not change the email (only owners
+	// may hand an account to another mailbox), so it is read-only. A bad
+	// picture URL is shown beside its field, typed values stay.
 	pb.clickThen(testIDSel("edit-user"), "profile-form")
-	pb.fill("email", "bob at acme")
+	if !testkit.Result(b, chromedp.Evaluate[bool](`document.getElementById("email").readOnly`)) {
+		t.Error("the email is editable for an editor")
+	}
+	pb.fill("picture", "http://bob.test/me.png")
 	pb.fill("given_name", "Robert")
 	pb.fill("metadata", "plan = gold")
-	pb.clickThen(testIDSel("save-profile"), "error-email")
-	if got := pb.text("error-email"); !strings.Contains(got, "valid email address") {
-		t.Errorf("email error %q", got)
+	pb.clickThen(testIDSel("save-profile"), "error-picture")
+	if got := pb.text("error-picture"); !strings.Contains(got, "https URL") {
+		t.Errorf("picture error %q", got)
 	}
-	if got := pb.attr("field-email", "class"); !strings.Contains(got, "field--invalid") {
-		t.Errorf("email field class %q", got)
+	if got := pb.attr("field-picture", "class"); !strings.Contains(got, "field--invalid") {
+		t.Errorf("picture field class %q", got)
 	}
-	if pb.value("given_name") != "Robert" || pb.value("email") != "bob at acme" || !strings.Contains(pb.value("metadata"), "plan = gold") {
-		t.Errorf("typed values lost: %q %q %q", pb.value("given_name"), pb.value("email"), pb.value("metadata"))
+	if pb.value("given_name") != "Robert" || pb.value("picture") != "http://bob.test/me.png" || !strings.Contains(pb.value("metadata"), "plan = gold") {
+		t.Errorf("typed values lost: %q %q %q", pb.value("given_name"), pb.value("picture"), pb.value("metadata"))
 	}
 	pb.noProblems("profile form with errors")
-	pb.fill("email", "robert@acme.test")
+	b.Screenshot("user-edit-editor")
+	pb.fill("picture", "")
 	pb.clickThen(testIDSel("save-profile"), "profile")
-	pb.wantFlash("success", "Saved the profile of robert@acme.test.")
+	pb.wantFlash("success", "Saved the profile of bob.builder@acme.test.")
 	if got := pb.text("profile-given-name"); got != "Robert" {
 		t.Errorf("given name %q after saving", got)
 	}

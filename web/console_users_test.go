@@ -272,7 +272,8 @@ func TestUserEdit(t *testing.T) {
 	k := newPeopleKit(t)
 	acme, ann := k.org("Acme", "acme", "ann@acme.test")
 	k.member(acme.ID, "bob@acme.test")
-	cc := testkit.NewConsoleClient(t, k.srv, "ed@acme.test", adminauth.Editor)
+	// An owner: only owners may change an email (console_email_change_test.go).
+	cc := testkit.NewConsoleClient(t, k.srv, "olga@acme.test", adminauth.Owner)
 	path := "/users/" + ann.ID
 
 	res := cc.Get(path + "/edit")

@@ -35,7 +35,10 @@ Shapes:
                CSV, three files given with --users, --orgs and --memberships
 
 Imported invitations (membership_status PENDING_INVITE) send no mail; resend
-them from the console or the API to mail a link. FILE "-" reads stdin.
+them from the console or the API to mail a link. An import never changes an
+existing user's email to another address (such a row is bad): a new address
+hands the account to whoever reads it, so change it with roster user update,
+the console or the API, which tell the old address. FILE "-" reads stdin.
 
 Examples:
   roster import --shape one-to-one --format csv people.csv --dry-run

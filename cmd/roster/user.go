@@ -2,25 +2,28 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
 
+	"roster/internal/directory"
 	"roster/internal/model"
 	"roster/internal/store"
 	"roster/web/api"
 )
 
 func init() {
-	register(&command{name: "user", summary: "List users and show one with their memberships", run: runUser})
+	register(&command{name: "user", summary: "List users, show one with their memberships, change one", run: runUser})
 }
 
 func runUser(ctx context.Context, args []string) error {
 	return runSubcommand(ctx, "user", args, []subcommand{
 		{"list", "List or search users, one page at a time", runUserList},
 		{"show", "Show a user with their memberships, roles and statuses", runUserShow},
+		{"update", "Change a user's email or profile", runUserUpdate},
 	})
 }
 
@@ -62,13 +65,8 @@ func runUserShow(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case len(rest) > 1:
-		return usageErrorf("want one user, got %q", rest)
-	case len(rest) == 1 && *externalID != "":
-		return usageErrorf("name the user by ID, EMAIL or --external-id, not two of them")
-	case len(rest) == 0 && *externalID == "":
-		return usageErrorf("name the user by ID, EMAIL or --external-id")
+	if err := checkUserNamed(rest, *externalID); err != nil {
+		return err
 	}
 
 	ctx, dir, closeDB, err := openDirectory(ctx)
@@ -76,19 +74,101 @@ func runUserShow(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeDB()
-	var u model.User
-	switch {
-	case *externalID != "":
-		u, err = dir.UserByExternalID(ctx, *externalID)
-	case strings.Contains(rest[0], "@"):
-		u, err = dir.UserByEmail(ctx, rest[0])
-	default:
-		u, err = dir.User(ctx, rest[0])
-	}
+	u, err := findUser(ctx, dir, rest, *externalID)
 	if err != nil {
 		return plainError(err)
 	}
 	return printUser(u, *format)
+}
+
+func runUserUpdate(ctx context.Context, args []string) error {
+	fs := newFlags("user update (ID | EMAIL | --external-id X) [--email E] [--given-name G] [--family-name F]\n"+
+		"                          [--name N] [--locale L] [--phone-number P] [--format table|json]",
+		"Changes the fields given; the others stay as they are, and an empty value clears an\n"+
+			"optional one. A new --email is an ownership change: whoever reads the new address can\n"+
+			"sign in as the user. So every session of the user ends, the sign-in links and codes,\n"+
+			"resets and invitations of the old address stop working, the old address is mailed a\n"+
+			"notice, and the new address is unverified until its owner signs in with a link or code\n"+
+			"sent to it. The same address in other letter case only changes its spelling.")
+	externalID := fs.String("external-id", "", "find the user by your own id instead")
+	fields := map[string]*string{}
+	for _, f := range []struct{ name, usage string }{
+		{"email", "the user's new email"},
+		{"given-name", "the given name"},
+		{"family-name", "the family name"},
+		{"name", "the display name (empty: the given and family names)"},
+		{"locale", "the locale, such as en-GB"},
+		{"phone-number", "the phone number"},
+	} {
+		fields[f.name] = fs.String(f.name, "", f.usage)
+	}
+	format := formatFlag(fs)
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := checkUserNamed(rest, *externalID); err != nil {
+		return err
+	}
+	// Only the flags given change anything, even when given empty.
+	given := map[string]*string{}
+	fs.Visit(func(f *flag.Flag) {
+		if v, ok := fields[f.Name]; ok {
+			given[f.Name] = v
+		}
+	})
+	if len(given) == 0 {
+		return usageErrorf("give a field to change: --email, --given-name, --family-name, --name, --locale or --phone-number")
+	}
+	in := directory.UserInput{
+		Email: given["email"], GivenName: given["given-name"], FamilyName: given["family-name"],
+		Name: given["name"], Locale: given["locale"], PhoneNumber: given["phone-number"],
+	}
+
+	ctx, dir, closeDB, err := openDirectory(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	before, err := findUser(ctx, dir, rest, *externalID)
+	if err != nil {
+		return plainError(err)
+	}
+	after, err := dir.UpdateUser(ctx, before.ID, in)
+	if err != nil {
+		return plainError(err)
+	}
+	if !directory.SameAddress(before.Email, after.Email) {
+		fmt.Fprintf(os.Stderr, "The email changed from %s to %s: every session of the user ended, %s was mailed a notice,\n"+
+			"and %s is unverified until its owner signs in with a link or code sent to it.\n",
+			before.Email, after.Email, before.Email, after.Email)
+	}
+	return printUser(after, *format)
+}
+
+// checkUserNamed checks that the arguments name one user: by ID or EMAIL,
+// or by --external-id.
+func checkUserNamed(rest []string, externalID string) error {
+	switch {
+	case len(rest) > 1:
+		return usageErrorf("want one user, got %q", rest)
+	case len(rest) == 1 && externalID != "":
+		return usageErrorf("name the user by ID, EMAIL or --external-id, not two of them")
+	case len(rest) == 0 && externalID == "":
+		return usageErrorf("name the user by ID, EMAIL or --external-id")
+	}
+	return nil
+}
+
+// findUser finds the user checkUserNamed accepted.
+func findUser(ctx context.Context, dir *directory.Service, rest []string, externalID string) (model.User, error) {
+	switch {
+	case externalID != "":
+		return dir.UserByExternalID(ctx, externalID)
+	case strings.Contains(rest[0], "@"):
+		return dir.UserByEmail(ctx, rest[0])
+	}
+	return dir.User(ctx, rest[0])
 }
 
 func printUserPage(users []model.User, info store.PageInfo, format, command string) error {

@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"maps"
 	"sort"
 	"strings"
 
@@ -25,15 +26,16 @@ type UserInput struct {
 	PhoneNumber      *string
 	CustomAttributes model.JSONObject
 	Metadata         model.Metadata
+
+	// EmailLocked refuses a change to another address (the same one in
+	// other letter case is fine): for callers who may edit a profile but
+	// not hand the account to another mailbox, such as console editors.
+	EmailLocked bool
 }
 
 func applyUserInput(v *apperr.Violations, u model.User, in UserInput) model.User {
 	if in.Email != nil {
-		email := checkEmail(v, "email", *in.Email)
-		if !strings.EqualFold(email, u.Email) {
-			u.EmailVerified = false // a new address is unproven until its owner signs in
-		}
-		u.Email = email
+		u.Email = checkEmail(v, "email", *in.Email)
 	}
 	if in.ExternalID != nil {
 		u.ExternalID = checkOptional(v, "external_id", in.ExternalID, 255)
@@ -171,27 +173,46 @@ func (s *Service) SearchUsers(ctx context.Context, query string, page store.Page
 	return users, info, err
 }
 
-// UpdateUser changes the fields set in in.
+// UpdateUser changes the fields set in in. A change to another address is
+// an ownership change (see email_change.go): the user's sessions end, the
+// links and codes of the old address stop working, the old address is
+// mailed, and the new one is unverified.
 func (s *Service) UpdateUser(ctx context.Context, id string, in UserInput) (model.User, error) {
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
-		before, err := tx.User(ctx, id)
+		before, err := tx.LockUser(ctx, id)
 		if err != nil {
 			return err
 		}
 		var v apperr.Violations
 		u := applyUserInput(&v, before, in)
+		moved := !SameAddress(before.Email, u.Email)
+		if moved && in.EmailLocked {
+			v.Add("email", emailLockedMessage)
+		}
 		if err := v.Err(); err != nil {
 			return err
+		}
+		if moved {
+			u.EmailVerified = false // proven only when its owner signs in with it
 		}
 		u.UpdatedAt = s.clock.Now()
 		after, err := tx.UpdateUser(ctx, u)
 		if err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, s.clock, audit.Event{
+		ev := audit.Event{
 			Action: "user.updated", UserID: id, TargetType: "user", TargetID: id,
 			Changes: userChanges(before, after),
-		})
+		}
+		if moved {
+			done, err := s.handOver(ctx, tx, before, after)
+			if err != nil {
+				return err
+			}
+			ev.Action = "user.email_changed"
+			maps.Copy(ev.Changes, done)
+		}
+		return audit.Record(ctx, tx, s.clock, ev)
 	})
 	if err != nil {
 		return model.User{}, err
@@ -244,6 +265,9 @@ func userChanges(a, b model.User) model.JSONObject {
 	}
 	if a.Email != b.Email {
 		c["email"] = map[string]any{"from": a.Email, "to": b.Email}
+	}
+	if a.EmailVerified != b.EmailVerified {
+		c["email_verified"] = map[string]any{"from": a.EmailVerified, "to": b.EmailVerified}
 	}
 	diff("external_id", a.ExternalID, b.ExternalID)
 	diff("given_name", a.GivenName, b.GivenName)

@@ -357,7 +357,7 @@ func (s *Service) ConfirmEmail(ctx context.Context, token string) (SignIn, error
 		// Not identity.Resolve: an inbox proof there would remove the
 		// unconfirmed password, and confirming that password is the point.
 		// The mail asked the owner of the inbox to confirm only their own sign-up.
-		changed, err := tx.MarkUserEmailVerified(ctx, u.ID, s.clock.Now())
+		changed, err := tx.MarkUserEmailVerified(ctx, u.ID, nullable.Value(t.Email), s.clock.Now())
 		if err != nil {
 			return SignIn{}, err
 		}

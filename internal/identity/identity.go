@@ -234,9 +234,9 @@ func (r resolver) refresh(ctx context.Context, u model.User) (model.User, bool, 
 // registered it first keeps nothing.
 func (r resolver) verifyEmail(ctx context.Context, u model.User) error {
 	now := r.clk.Now()
-	changed, err := r.tx.MarkUserEmailVerified(ctx, u.ID, now)
+	changed, err := r.tx.MarkUserEmailVerified(ctx, u.ID, r.p.Email, now)
 	if err != nil || !changed {
-		return err // !changed: a parallel sign-in did it, with all that follows
+		return err // !changed: a parallel sign-in did it, with all that follows, or the address changed meanwhile
 	}
 	passwords, identities, err := r.tx.RemoveUnprovenSignIns(ctx, u.ID)
 	if err != nil {

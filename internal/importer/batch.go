@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"roster/internal/directory"
 	"roster/internal/ids"
 	"roster/internal/model"
 	"roster/internal/nullable"
@@ -212,6 +213,15 @@ func (p *planner) userPlan(rec *userRecord) *userPlan {
 	if up.before == nil {
 		up.before = byEmail
 	}
+	if up.before != nil && !directory.SameAddress(up.before.Email, rec.email) {
+		// A new address hands the account to whoever reads it. That is done
+		// one user at a time where the old address is told, never in bulk
+		// from a file, where one bad column would move thousands.
+		up.err = fmt.Sprintf("user %q has the email %s; an import does not change a user's email to another address: "+
+			"change it with the API (PATCH /api/v1/users/%s), in the console or with roster user update, which tell the old address",
+			rec.externalID, up.before.Email, up.before.ID)
+		return up
+	}
 	up.after = model.User{ID: ids.New(ids.User), Metadata: model.Metadata{}, CustomAttributes: model.JSONObject{}}
 	if up.before != nil {
 		up.after = *up.before
@@ -223,11 +233,9 @@ func (p *planner) userPlan(rec *userRecord) *userPlan {
 	return up
 }
 
-// applyUser sets what rec gives; what it leaves out stays as it is.
+// applyUser sets what rec gives; what it leaves out stays as it is. The
+// email is new (a new user) or the user's own in any letter case.
 func applyUser(u *model.User, rec *userRecord) {
-	if !strings.EqualFold(u.Email, rec.email) {
-		u.EmailVerified = false // a new address is unproven, as in the directory
-	}
 	u.Email = rec.email
 	ext := rec.externalID
 	u.ExternalID = &ext

@@ -6,7 +6,9 @@
 //
 // Re-running an import updates what changed and duplicates nothing: users
 // are matched by external id, else by email (whatever its case), orgs by
-// external id and memberships by user × org. A bad row is reported by line
+// external id and memberships by user × org. An import never moves an
+// existing user to another address (a bad row): that is an ownership change,
+// made one user at a time through the directory. A bad row is reported by line
 // and skipped; the good rows are imported, unless Strict asks for all or
 // nothing. DryRun does the whole import in one transaction and rolls it back,
 // so its numbers are exactly what a real run would report.

@@ -99,6 +99,58 @@ func TestEmailOfAnotherUserIsRefused(t *testing.T) {
 	wantCounts(t, "users", rep.Users, c(0, 0, 0))
 }
 
+// TestImportDoesNotChangeAnEmail: a row that would move an existing user
+// to another address (say a file whose email column slipped) is refused,
+// and the user keeps their address, verification, sessions and links; no
+// mail goes out. The same address in other letter case is fine.
+func TestImportDoesNotChangeAnEmail(t *testing.T) {
+	f := newFixture(t)
+	var ann, bob string
+	if err := f.db.Get(&ann, `INSERT INTO users (email, email_verified, external_id) VALUES ('ann@acme.test', true, 'u1') RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.Get(&bob, `INSERT INTO users (email, email_verified, external_id) VALUES ('bob@acme.test', true, 'u2') RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	now := f.clock.Now()
+	if _, err := f.db.Exec(`INSERT INTO sessions (token_hash, user_id, idle_expires_at, absolute_expires_at)
+		VALUES ('\x01', $1, $2, $2)`, ann, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.Exec(`INSERT INTO one_time_tokens (purpose, token_hash, email, user_id, created_at, expires_at)
+		VALUES ('password_reset', '\x02', 'ann@acme.test', $1, $2, $3)`, ann, now, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for _, opts := range []importer.Options{
+		{Shape: importer.OneToMany, Format: importer.JSONL, DryRun: true},
+		{Shape: importer.OneToMany, Format: importer.JSONL},
+	} {
+		rep := f.run(opts, jsonl(t,
+			map[string]any{"type": "user", "external_id": "u1", "email": "mallory@evil.test", "email_verified": true},
+			map[string]any{"type": "user", "external_id": "u2", "email": "BOB@acme.test", "given_name": "Bob"},
+		))
+		wantErrors(t, rep.Errors, []importer.RowError{{Line: 1, Message: `user "u1" has the email ann@acme.test; ` +
+			"an import does not change a user's email to another address: change it with the API (PATCH /api/v1/users/" + ann +
+			"), in the console or with roster user update, which tell the old address"}})
+		wantCounts(t, "users", rep.Users, c(0, 1, 0))
+	}
+	if n := f.count(`SELECT count(*) FROM users WHERE id = $1 AND email = 'ann@acme.test' AND email_verified`, ann); n != 1 {
+		t.Error("the refused row changed the user")
+	}
+	if n := f.count(`SELECT count(*) FROM sessions WHERE user_id = $1 AND status = 'ACTIVE'`, ann); n != 1 {
+		t.Error("the refused row ended the session")
+	}
+	if n := f.count(`SELECT count(*) FROM one_time_tokens WHERE user_id = $1 AND revoked_at IS NULL`, ann); n != 1 {
+		t.Error("the refused row revoked the reset link")
+	}
+	if n := f.count(`SELECT count(*) FROM email_outbox`); n != 0 {
+		t.Errorf("%d mails queued", n)
+	}
+	if n := f.count(`SELECT count(*) FROM users WHERE id = $1 AND email = 'BOB@acme.test' AND email_verified AND given_name = 'Bob'`, bob); n != 1 {
+		t.Error("the case-only row did not keep Bob verified with the new spelling")
+	}
+}
+
 func TestMemberLimitIsKept(t *testing.T) {
 	f := newFixture(t)
 	if _, err := f.db.Exec(`INSERT INTO organizations (display_name, external_id, max_allowed_users) VALUES ('Acme', 'acme', 2)`); err != nil {

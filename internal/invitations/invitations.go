@@ -124,8 +124,10 @@ func (s *Service) Lookup(ctx context.Context, token string) (Invitation, error) 
 		inv.State = Used
 	case l.RevokedAt != nil || l.MembershipID == nil:
 		inv.State = Revoked
-		// A resend revokes the old link and keeps the membership open.
-		inv.Replaced = status == model.StatusPendingInvite || status == model.StatusInviteExpired
+		// A resend revokes the old link and keeps the membership open. So
+		// does an email change (directory.UpdateUser), which sends nothing new.
+		_, forEmailChange := l.Data["revoked_for"]
+		inv.Replaced = (status == model.StatusPendingInvite || status == model.StatusInviteExpired) && !forEmailChange
 	case !now.Before(l.ExpiresAt) || status == model.StatusInviteExpired:
 		inv.State = Expired
 	default:

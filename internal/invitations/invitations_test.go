@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"roster/internal/apperr"
+	"roster/internal/directory"
 	"roster/internal/invitations"
 	"roster/internal/model"
 	"roster/internal/store"
@@ -189,6 +190,36 @@ func TestLinkStates(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantState(t, f.lookup(token), invitations.Used)
+}
+
+// TestEmailChangeClosesTheInvitationLink: an invitation link went to the
+// user's old address; after an email change it must not sign anyone in to
+// the account, and its page says it was withdrawn, not that a newer
+// invitation went out (none did). The invitation itself stays pending.
+func TestEmailChangeClosesTheInvitationLink(t *testing.T) {
+	f := newFixture(t)
+	o := f.org("Acme")
+	ann, token := f.invite(o.ID, "ann@acme.test")
+	if _, err := f.dir.UpdateUser(f.ctx, ann.ID, directory.UserInput{Email: ptr("ann@newco.test")}); err != nil {
+		t.Fatal(err)
+	}
+	inv := f.lookup(token)
+	wantState(t, inv, invitations.Revoked)
+	if inv.Replaced {
+		t.Error("the link's page says a newer invitation was sent")
+	}
+	_, _, err := f.inv.Accept(f.ctx, token)
+	var le *invitations.LinkError
+	if !errors.As(err, &le) || le.Invitation.State != invitations.Revoked {
+		t.Fatalf("accepting the old address's link: %v", err)
+	}
+	u, err := f.dir.User(f.ctx, ann.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.EmailVerified || len(u.Memberships) != 1 || u.Memberships[0].Status != model.StatusPendingInvite {
+		t.Errorf("after the old link: verified %v, memberships %+v", u.EmailVerified, u.Memberships)
+	}
 }
 
 func TestRequestRenewalMailsTheInviterOnce(t *testing.T) {

@@ -67,11 +67,12 @@ func (s *Store) FillUserProfile(ctx context.Context, userID string, p ProfileFil
 	return err == nil, err
 }
 
-// MarkUserEmailVerified records that the user proved their email. It
-// reports whether the email was unverified until now.
-func (s *Store) MarkUserEmailVerified(ctx context.Context, userID string, at time.Time) (bool, error) {
+// MarkUserEmailVerified records that the user proved email, their address.
+// It reports whether the address was unverified until now; when the user's
+// address is no longer email (changed meanwhile), nothing changes.
+func (s *Store) MarkUserEmailVerified(ctx context.Context, userID, email string, at time.Time) (bool, error) {
 	var u model.User
-	err := s.get(ctx, &u, identityQueries.MarkEmailVerified, userID, at)
+	err := s.get(ctx, &u, identityQueries.MarkEmailVerified, userID, at, email)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

@@ -36,8 +36,10 @@ WHERE id = $1
 RETURNING *;
 
 -- name: mark-user-email-verified
+-- Only while $3, the address proven, is still the user's: a proof of the
+-- old address that finishes after an email change verifies nothing.
 UPDATE users SET email_verified = true, updated_at = $2
-WHERE id = $1 AND NOT email_verified
+WHERE id = $1 AND NOT email_verified AND lower(email) = lower($3)
 RETURNING *;
 
 -- name: remove-unproven-sign-ins

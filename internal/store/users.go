@@ -13,10 +13,13 @@ import (
 var userQueries struct {
 	Insert          string `query:"insert-user"`
 	Get             string `query:"get-user"`
+	Lock            string `query:"lock-user"`
 	GetByEmail      string `query:"get-user-by-email"`
 	GetByExternalID string `query:"get-user-by-external-id"`
 	Update          string `query:"update-user"`
 	Delete          string `query:"delete-user"`
+	RevokeOldTokens string `query:"revoke-tokens-of-old-address"`
+	DeleteInbox     string `query:"delete-inbox-identities"`
 	ListForward     string `query:"list-users-forward"`
 	ListBackward    string `query:"list-users-backward"`
 	Count           string `query:"count-users"`
@@ -50,6 +53,13 @@ func (s *Store) User(ctx context.Context, id string) (model.User, error) {
 	return u, found(s.get(ctx, &u, userQueries.Get, id), "user")
 }
 
+// LockUser returns the user with id and holds their row lock until the
+// transaction ends.
+func (s *Store) LockUser(ctx context.Context, id string) (model.User, error) {
+	var u model.User
+	return u, found(s.get(ctx, &u, userQueries.Lock, id), "user")
+}
+
 // UserByEmail finds a user by email, whatever its case.
 func (s *Store) UserByEmail(ctx context.Context, email string) (model.User, error) {
 	var u model.User
@@ -69,6 +79,17 @@ func (s *Store) UpdateUser(ctx context.Context, u model.User) (model.User, error
 		u.GivenName, u.FamilyName, u.Name, u.Locale, u.Picture, u.PhoneNumber,
 		u.CustomAttributes, u.Metadata, u.UpdatedAt)
 	return out, found(err, "user")
+}
+
+// RevokeTokensOfOldAddress ends every open link and code that reaches the
+// user through oldEmail, their address until now, and says how many.
+func (s *Store) RevokeTokensOfOldAddress(ctx context.Context, userID, oldEmail string, at time.Time) (int64, error) {
+	return s.exec(ctx, userQueries.RevokeOldTokens, userID, oldEmail, at)
+}
+
+// DeleteInboxIdentities removes the user's EMAIL identities and says how many.
+func (s *Store) DeleteInboxIdentities(ctx context.Context, userID string) (int64, error) {
+	return s.exec(ctx, userQueries.DeleteInbox, userID)
 }
 
 // DeleteUser deletes the user with their identities, memberships and sessions.

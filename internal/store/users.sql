@@ -11,6 +11,11 @@ RETURNING *;
 -- name: get-user
 SELECT * FROM users WHERE id = $1;
 
+-- name: lock-user
+-- A change that depends on what the user is now (their address) reads them
+-- under this lock, so two changes of one user run one after the other.
+SELECT * FROM users WHERE id = $1 FOR UPDATE;
+
 -- name: get-user-by-email
 SELECT * FROM users WHERE lower(email) = lower($1);
 
@@ -23,6 +28,21 @@ SET email = $2, email_verified = $3, external_id = $4, given_name = $5, family_n
     locale = $8, picture = $9, phone_number = $10, custom_attributes = $11, metadata = $12, updated_at = $13
 WHERE id = $1
 RETURNING *;
+
+-- name: revoke-tokens-of-old-address
+-- After an email change: every open link or code that would still reach the
+-- account through its old address, $2. That is the user's own (password
+-- resets, address confirmations, invitations) and the sign-in links and
+-- codes mailed to that address, which name no user until used. Each says
+-- why, so an invitation link's page does not claim a newer one was sent.
+UPDATE one_time_tokens SET revoked_at = $3, data = data || '{"revoked_for": "email_change"}'
+WHERE used_at IS NULL AND revoked_at IS NULL AND purpose <> 'admin_login'
+  AND (user_id = $1 OR (lower(email) = lower($2) AND purpose IN ('magic_link', 'email_code')));
+
+-- name: delete-inbox-identities
+-- The user's EMAIL identities name the inbox that proved them; after an
+-- email change that inbox is someone else's.
+DELETE FROM identities WHERE user_id = $1 AND provider_kind = 'EMAIL';
 
 -- name: delete-user
 DELETE FROM users WHERE id = $1;

@@ -105,12 +105,16 @@ func (h *membersAPI) create(c echo.Context) error {
 	if err := bind(c, &body); err != nil {
 		return err
 	}
+	user, err := body.userBody.input()
+	if err != nil {
+		return err
+	}
 	var in directory.MembershipInput
 	if body.Membership != nil {
 		in = body.Membership.input()
 	}
 	in.SendInvitation = invite
-	u, err := h.dir.AddMember(c.Request().Context(), c.Param("org"), body.userBody.input(), in)
+	u, err := h.dir.AddMember(c.Request().Context(), c.Param("org"), user, in)
 	if err != nil {
 		return err
 	}

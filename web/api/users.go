@@ -2,10 +2,12 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
+	"roster/internal/apperr"
 	"roster/internal/directory"
 	"roster/internal/model"
 )
@@ -31,6 +33,8 @@ type userBody struct {
 	ExternalID  *string          `json:"external_id"`
 	Metadata    model.Metadata   `json:"metadata"`
 	UserProfile *userProfileBody `json:"user_profile"`
+	// EmailVerified is read only to refuse it by name (readOnlyVerified).
+	EmailVerified json.RawMessage `json:"email_verified"`
 }
 
 type userProfileBody struct {
@@ -41,16 +45,29 @@ type userProfileBody struct {
 	Picture          *string          `json:"picture"`
 	PhoneNumber      *string          `json:"phone_number"`
 	CustomAttributes model.JSONObject `json:"custom_attributes"`
+	EmailVerified    json.RawMessage  `json:"email_verified"`
 }
 
-func (b userBody) input() directory.UserInput {
+// readOnlyVerified is why email_verified cannot be sent: with it, a caller
+// could move an account to a mailbox nobody has proven, and sign-in links
+// would go there as if its owner had.
+const readOnlyVerified = "is read-only: an address counts as verified only once its owner signs in with a link or code sent to it"
+
+func (b userBody) input() (directory.UserInput, error) {
+	var v apperr.Violations
+	if b.EmailVerified != nil {
+		v.Add("email_verified", readOnlyVerified)
+	}
 	in := directory.UserInput{Email: b.Email, ExternalID: b.ExternalID, Metadata: b.Metadata}
 	if p := b.UserProfile; p != nil {
+		if p.EmailVerified != nil {
+			v.Add("user_profile.email_verified", readOnlyVerified)
+		}
 		in.GivenName, in.FamilyName, in.Name = p.GivenName, p.FamilyName, p.Name
 		in.Locale, in.Picture, in.PhoneNumber = p.Locale, p.Picture, p.PhoneNumber
 		in.CustomAttributes = p.CustomAttributes
 	}
-	return in
+	return in, v.Err()
 }
 
 func (h *usersAPI) list(c echo.Context) error {
@@ -90,7 +107,11 @@ func (h *usersAPI) update(c echo.Context) error {
 	if err := bind(c, &body); err != nil {
 		return err
 	}
-	u, err := h.dir.UpdateUser(c.Request().Context(), c.Param("user"), body.input())
+	in, err := body.input()
+	if err != nil {
+		return err
+	}
+	u, err := h.dir.UpdateUser(c.Request().Context(), c.Param("user"), in)
 	if err != nil {
 		return err
 	}
@@ -122,11 +143,15 @@ func (h *usersAPI) updateExternal(c echo.Context) error {
 	if err := bind(c, &body); err != nil {
 		return err
 	}
+	in, err := body.input()
+	if err != nil {
+		return err
+	}
 	u, err := h.byExternalID(c.Request().Context(), c)
 	if err != nil {
 		return err
 	}
-	if u, err = h.dir.UpdateUser(c.Request().Context(), u.ID, body.input()); err != nil {
+	if u, err = h.dir.UpdateUser(c.Request().Context(), u.ID, in); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"user": toUser(u)})
