@@ -10,6 +10,8 @@ import (
 	"roster/internal/audit"
 	"roster/internal/directory"
 	"roster/internal/model"
+	"roster/internal/store"
+	"roster/internal/testkit"
 )
 
 // token stores an open one-time token of purpose for email (and userID
@@ -104,13 +106,13 @@ func TestEmailChangeHandsTheAccountOver(t *testing.T) {
 	}
 
 	// One mail, to the old address, naming the new one masked.
-	var mails []struct {
-		To   string `db:"to_address"`
-		Kind string `db:"kind"`
-		Text string `db:"body_text"`
-	}
-	if err := f.db.Select(&mails, `SELECT to_address, kind, body_text FROM email_outbox WHERE kind = 'email_changed'`); err != nil {
-		t.Fatal(err)
+	var mails []store.OutboxEmail
+	for _, to := range []string{"ann@acme.test", "attacker@evil.test"} {
+		for _, m := range testkit.Outbox(t, f.st, to) {
+			if m.Kind == "email_changed" {
+				mails = append(mails, m)
+			}
+		}
 	}
 	if len(mails) != 1 || mails[0].To != "ann@acme.test" {
 		t.Fatalf("email_changed mails: %+v", mails)
