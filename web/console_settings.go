@@ -199,7 +199,7 @@ func (h settingsHandler) providers(c echo.Context) error {
 }
 
 func (h settingsHandler) newProvider(c echo.Context) error {
-	form := settingspages.ProviderForm{Kind: social.KindGoogle, Enabled: true}
+	form := settingspages.ProviderForm{Kind: social.KindGoogle, Enabled: true, TrustEmailVerified: social.TrustsEmailByDefault(social.KindGoogle)}
 	return h.providerForm(c, http.StatusOK, social.Provider{}, form, nil, false)
 }
 
@@ -220,7 +220,8 @@ func (h settingsHandler) editProvider(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form := settingspages.ProviderForm{Kind: p.Kind, DisplayName: p.DisplayName, Issuer: p.Issuer, ClientID: p.ClientID, Enabled: p.Enabled}
+	form := settingspages.ProviderForm{Kind: p.Kind, DisplayName: p.DisplayName, Issuer: p.Issuer, ClientID: p.ClientID,
+		Enabled: p.Enabled, TrustEmailVerified: p.TrustEmailVerified}
 	return h.providerForm(c, http.StatusOK, p, form, nil, false)
 }
 
@@ -262,8 +263,11 @@ func (h settingsHandler) providerForm(c echo.Context, status int, saved social.P
 	if saved.ID != "" {
 		d.Provider = h.providerView(saved)
 	}
+	// Only a fresh "add" form follows the kind: one sent back with mistakes
+	// shows what the owner chose.
+	d.TrustFollowsKind = saved.ID == "" && errs == nil
 	for _, k := range social.Kinds {
-		d.Kinds = append(d.Kinds, settingspages.KindOption{Value: k, Label: social.KindName(k)})
+		d.Kinds = append(d.Kinds, settingspages.KindOption{Value: k, Label: social.KindName(k), TrustDefault: social.TrustsEmailByDefault(k)})
 	}
 	title := "Add a social provider"
 	if saved.ID != "" {
@@ -277,20 +281,26 @@ var providerFields = map[string]string{
 	"kind": "kind", "display_name": "display_name", "issuer": "issuer", "client_id": "client_id", "client_secret": "client_secret",
 }
 
+// providerInputOf reads the form. The trust checkbox is always on the
+// form, so its absence means off, never "as before".
 func providerInputOf(c echo.Context) social.ProviderInput {
+	trust := c.FormValue("trust_email_verified") == "on"
 	return social.ProviderInput{
 		Kind: c.FormValue("kind"), DisplayName: c.FormValue("display_name"), Issuer: c.FormValue("issuer"),
 		ClientID: c.FormValue("client_id"), ClientSecret: c.FormValue("client_secret"), Enabled: c.FormValue("enabled") == "on",
+		TrustEmailVerified: &trust,
 	}
 }
 
 func providerFormOf(in social.ProviderInput) settingspages.ProviderForm {
-	return settingspages.ProviderForm{Kind: in.Kind, DisplayName: in.DisplayName, Issuer: in.Issuer, ClientID: in.ClientID, Enabled: in.Enabled}
+	return settingspages.ProviderForm{Kind: in.Kind, DisplayName: in.DisplayName, Issuer: in.Issuer, ClientID: in.ClientID,
+		Enabled: in.Enabled, TrustEmailVerified: in.TrustEmailVerified != nil && *in.TrustEmailVerified}
 }
 
 func (h settingsHandler) providerView(p social.Provider) settingspages.Provider {
 	return settingspages.Provider{
 		ID: p.ID, Kind: p.Kind, KindName: social.KindName(p.Kind), DisplayName: p.DisplayName, Issuer: p.Issuer,
 		ClientID: p.ClientID, SecretSet: p.SecretSet, Enabled: p.Enabled, CallbackURL: h.social.CallbackURL(p.ID),
+		TrustEmailVerified: p.TrustEmailVerified,
 	}
 }

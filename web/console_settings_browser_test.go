@@ -80,7 +80,19 @@ func TestSettingsInBrowser(t *testing.T) {
 	k.clickThen(orgSel("tab-social"), "empty-state")
 	k.noProblems("social providers, empty")
 	k.clickThen(orgSel("add-provider"), "provider-form")
-	b.Run(chromedp.SetValue(chromedp.CSS("#kind"), "OIDC"))
+	trustTicked := func() bool {
+		t.Helper()
+		return testkit.Result(b, chromedp.Evaluate[bool](`document.querySelector('input[name="trust_email_verified"]').checked`))
+	}
+	if !trustTicked() {
+		t.Error("a new Google provider is not ticked to trust verified emails")
+	}
+	// Choosing OpenID Connect drops Google's trust with it.
+	b.Run(chromedp.SetValue(chromedp.CSS("#kind"), "OIDC"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#kind").dispatchEvent(new Event("change", {bubbles: true}))`))
+	if trustTicked() {
+		t.Error("an OpenID Connect provider is ticked to trust verified emails")
+	}
 	k.fill("display_name", "Acme ID")
 	k.fill("issuer", "https://id.acme.test")
 	k.fill("client_id", "acme-roster")
@@ -89,6 +101,9 @@ func TestSettingsInBrowser(t *testing.T) {
 	k.wantFlash("success", "Added Acme ID")
 	if got := k.text("provider-secret"); got != "•••• set" {
 		t.Errorf("secret column %q", got)
+	}
+	if got := k.attr("provider-trust", "data-trusted"); got != "false" || !strings.Contains(k.text("provider-trust"), "Code to the address first") {
+		t.Errorf("trust column %q: %q", got, k.text("provider-trust"))
 	}
 	k.noProblems("social providers")
 	b.Screenshot("settings-social")
@@ -108,12 +123,17 @@ func TestSettingsInBrowser(t *testing.T) {
 	k.noProblems("provider form with errors")
 	b.Screenshot("settings-social-form")
 	k.fill("issuer", "https://login.acme.test")
+	b.Run(chromedp.Click(chromedp.CSS(orgSel("check-trust_email_verified"))))
 	k.clickThen(orgSel("save-provider"), "providers-table")
 	k.wantFlash("success", "Saved Acme ID")
 	var issuer string
-	_ = srv.DB.Get(&issuer, `SELECT issuer FROM social_providers`)
-	if issuer != "https://login.acme.test" {
-		t.Errorf("issuer %q", issuer)
+	var trusted bool
+	_ = srv.DB.QueryRow(`SELECT issuer, trust_email_verified FROM social_providers`).Scan(&issuer, &trusted)
+	if issuer != "https://login.acme.test" || !trusted {
+		t.Errorf("issuer %q, trusts verified emails %v", issuer, trusted)
+	}
+	if got := k.attr("provider-trust", "data-trusted"); got != "true" {
+		t.Errorf("trust column after ticking: %q", got)
 	}
 
 	k.clickThen(orgSel("delete-provider"), "confirm-delete-provider")

@@ -256,3 +256,86 @@ func TestSocialProviderPages(t *testing.T) {
 		t.Errorf("%d social_provider audit events, want created, updated, deleted", n)
 	}
 }
+
+// The owner's switch "Trust this provider's verified emails to link
+// existing accounts": its defaults, what the pages show, and its audit.
+func TestSocialProviderTrustSetting(t *testing.T) {
+	srv := testkit.NewServer(t)
+	owner := testkit.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
+
+	form := owner.Get("/settings/social-providers/new")
+	wantStatus(t, "new form", form, http.StatusOK)
+	if !isChecked(form.Body, "check-trust_email_verified") || !strings.Contains(form.Body, "Trust this provider&#39;s verified emails to link existing accounts") {
+		t.Error("the new form (Google first) does not offer the trust, ticked")
+	}
+	if !strings.Contains(form.Body, "data-trust-follows-kind") || !strings.Contains(form.Body, `value="OIDC" data-trust-default="false"`) ||
+		!strings.Contains(form.Body, `value="GOOGLE" selected data-trust-default="true"`) {
+		t.Errorf("the new form does not say each kind's default:\n%.3000s", form.Body)
+	}
+
+	res := owner.PostForm("/settings/social-providers", url.Values{
+		"kind": {"OIDC"}, "display_name": {"Acme ID"}, "issuer": {"https://id.acme.test"},
+		"client_id": {"acme"}, "client_secret": {"acme-secret"}, "enabled": {"on"},
+	})
+	wantStatus(t, "create", res, http.StatusSeeOther)
+	var id string
+	var trusted bool
+	if err := srv.DB.QueryRow(`SELECT id, trust_email_verified FROM social_providers`).Scan(&id, &trusted); err != nil || trusted {
+		t.Fatalf("created provider trusts verified emails: %v (%v)", trusted, err)
+	}
+	list := owner.Get("/settings/social-providers")
+	wantHas(t, "list", list.Body, `data-testid="provider-trust" data-trusted="false"`, "Code to the address first")
+
+	edit := func(trust bool) {
+		t.Helper()
+		f := url.Values{"kind": {"OIDC"}, "display_name": {"Acme ID"}, "issuer": {"https://id.acme.test"}, "client_id": {"acme"}, "enabled": {"on"}}
+		if trust {
+			f.Set("trust_email_verified", "on")
+		}
+		wantStatus(t, "edit", owner.PostForm("/settings/social-providers/"+id+"/edit", f), http.StatusSeeOther)
+	}
+	edit(true)
+	if err := srv.DB.Get(&trusted, `SELECT trust_email_verified FROM social_providers`); err != nil || !trusted {
+		t.Fatalf("after ticking: %v (%v)", trusted, err)
+	}
+	editForm := owner.Get("/settings/social-providers/" + id + "/edit")
+	if !isChecked(editForm.Body, "check-trust_email_verified") || strings.Contains(editForm.Body, "data-trust-follows-kind") {
+		t.Error("the edit form does not show the saved trust as it is")
+	}
+	wantHas(t, "list", owner.Get("/settings/social-providers").Body, `data-testid="provider-trust" data-trusted="true"`, "Linked by verified email")
+	edit(false)
+	if err := srv.DB.Get(&trusted, `SELECT trust_email_verified FROM social_providers`); err != nil || trusted {
+		t.Fatalf("after unticking: %v (%v)", trusted, err)
+	}
+	if isChecked(owner.Get("/settings/social-providers/"+id+"/edit").Body, "check-trust_email_verified") {
+		t.Error("the edit form shows an untrusted provider ticked")
+	}
+	if n := countRows(t, srv, `SELECT count(*) FROM audit_events WHERE action = 'social_provider.updated' AND target_id = $1
+		AND actor_label = 'owner@acme.test' AND changes ? 'trust_email_verified'`, id); n != 2 {
+		t.Errorf("%d audited changes of the trust, want 2", n)
+	}
+	if n := countRows(t, srv, `SELECT count(*) FROM audit_events WHERE action = 'social_provider.created' AND target_id = $1
+		AND changes->>'trust_email_verified' = 'false'`, id); n != 1 {
+		t.Errorf("%d created events with the trust", n)
+	}
+
+	// A form sent back with a mistake shows what the owner chose, and does
+	// not follow the kind any more.
+	res = owner.PostForm("/settings/social-providers", url.Values{
+		"kind": {"GOOGLE"}, "client_id": {""}, "client_secret": {"x"}, "enabled": {"on"},
+	})
+	wantStatus(t, "mistake", res, http.StatusUnprocessableEntity)
+	if isChecked(res.Body, "check-trust_email_verified") || strings.Contains(res.Body, "data-trust-follows-kind") {
+		t.Error("the form with a mistake does not show the unticked trust as sent")
+	}
+
+	// Only owners may change it.
+	editor := testkit.NewConsoleClient(t, srv, "editor@acme.test", adminauth.Editor)
+	wantStatus(t, "editor", editor.PostForm("/settings/social-providers/"+id+"/edit", url.Values{
+		"kind": {"OIDC"}, "display_name": {"Acme ID"}, "issuer": {"https://id.acme.test"}, "client_id": {"acme"},
+		"enabled": {"on"}, "trust_email_verified": {"on"},
+	}), http.StatusForbidden)
+	if err := srv.DB.Get(&trusted, `SELECT trust_email_verified FROM social_providers`); err != nil || trusted {
+		t.Errorf("an editor changed the trust: %v (%v)", trusted, err)
+	}
+}

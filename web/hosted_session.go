@@ -313,6 +313,10 @@ type signInState struct {
 	Link      bool   // the mail holds a link
 	ReturnTo  string
 	Sent      string // what the "check your inbox" page says: signin, signup, reset
+	// A social sign-in waiting for the code that links it to an existing
+	// account: the code's challenge, the masked address it went to, and the
+	// provider's name.
+	LinkChallenge, LinkEmail, LinkProvider string
 }
 
 func (h *hostedAuth) saveSignInState(c echo.Context, st signInState) error {
@@ -324,6 +328,9 @@ func (h *hostedAuth) saveSignInState(c echo.Context, st signInState) error {
 	sess.Values["link"] = st.Link
 	sess.Values["return_to"] = st.ReturnTo
 	sess.Values["sent"] = st.Sent
+	sess.Values["link_challenge"] = st.LinkChallenge
+	sess.Values["link_email"] = st.LinkEmail
+	sess.Values["link_provider"] = st.LinkProvider
 	return h.state.Save(c.Request(), c.Response(), sess)
 }
 
@@ -339,7 +346,10 @@ func (h *hostedAuth) signInStateOf(c echo.Context) signInState {
 	}
 	str := func(k string) string { v, _ := sess.Values[k].(string); return v }
 	link, _ := sess.Values["link"].(bool)
-	return signInState{Email: str("email"), Challenge: str("challenge"), Link: link, ReturnTo: str("return_to"), Sent: str("sent")}
+	return signInState{
+		Email: str("email"), Challenge: str("challenge"), Link: link, ReturnTo: str("return_to"), Sent: str("sent"),
+		LinkChallenge: str("link_challenge"), LinkEmail: str("link_email"), LinkProvider: str("link_provider"),
+	}
 }
 
 func (h *hostedAuth) clearSignInState(c echo.Context) {

@@ -9,10 +9,12 @@ import (
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
+	"roster/internal/apperr"
 	"roster/internal/enduser"
 	"roster/internal/identity"
 	"roster/internal/ratelimit"
 	"roster/internal/social"
+	"roster/views"
 	"roster/views/pages/hosted"
 )
 
@@ -20,11 +22,13 @@ import (
 // sends the browser to the provider (code + PKCE, state and nonce kept in a
 // sealed cookie), callback checks its answer and ends like every sign-in,
 // with auth.finishSignIn. internal/social does the checks; identity.Resolve
-// decides whose account it is.
+// decides whose account it is. When it is an existing account and the owner
+// does not trust the provider's verified emails, the person confirms with a
+// code mailed to the account's address first (confirmPage, confirm).
 type hostedSocialHandler struct {
 	auth   *hostedAuth
 	social *social.Service
-	users  *enduser.Service // rate limits
+	users  *enduser.Service // rate limits, the link code
 	log    *slog.Logger
 	flows  *sessions.CookieStore // socialCookie
 }
@@ -58,6 +62,8 @@ func (h hostedSocialHandler) Routes(e *echo.Echo) {
 	e.GET("/signin/social/:provider", h.start, p)
 	e.GET("/signin/social/:provider/start", h.start, p)
 	e.GET("/signin/social/:provider/callback", h.callback, p)
+	e.GET("/signin/social/confirm", h.confirmPage, p)
+	e.POST("/signin/social/confirm", h.confirm, p)
 }
 
 func (h hostedSocialHandler) start(c echo.Context) error {
@@ -85,10 +91,67 @@ func (h hostedSocialHandler) callback(c echo.Context) error {
 		})
 	}
 	res, err := h.social.SignIn(c.Request().Context(), c.Param("provider"), flow, c.QueryParams())
+	var need *identity.InboxProofNeeded
+	if errors.As(err, &need) {
+		return h.startConfirm(c, need, res.Provider, returnTo)
+	}
 	if err != nil {
 		return h.problem(c, err, res)
 	}
 	return h.auth.finishSignIn(c, res.User.ID, "", res.Kind, returnTo)
+}
+
+// startConfirm mails a code to the existing account's address and asks for
+// it: the provider's word that the address is the person's is not enough.
+func (h hostedSocialHandler) startConfirm(c echo.Context, need *identity.InboxProofNeeded, provider, returnTo string) error {
+	ch, err := h.users.StartIdentityLink(c.Request().Context(), need, provider, returnTo, c.RealIP())
+	if err != nil {
+		return err
+	}
+	st := signInState{LinkChallenge: ch.Challenge, LinkEmail: ch.MaskedEmail, LinkProvider: provider}
+	if err := h.auth.saveSignInState(c, st); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/signin/social/confirm")
+}
+
+func (h hostedSocialHandler) confirmPage(c echo.Context) error {
+	st := h.auth.signInStateOf(c)
+	if st.LinkChallenge == "" {
+		return c.Redirect(http.StatusSeeOther, "/signin")
+	}
+	return h.renderConfirm(c, http.StatusOK, hosted.SocialConfirmData{Email: st.LinkEmail, Provider: st.LinkProvider})
+}
+
+func (h hostedSocialHandler) renderConfirm(c echo.Context, status int, d hosted.SocialConfirmData) error {
+	p, err := h.auth.page(c, "Confirm it is your account")
+	if err != nil {
+		return err
+	}
+	return render(c, status, hosted.SocialConfirm(p, d))
+}
+
+// confirm checks the mailed code; the right one links the provider's
+// sign-in to the account and signs the person in.
+func (h hostedSocialHandler) confirm(c echo.Context) error {
+	st := h.auth.signInStateOf(c)
+	if st.LinkChallenge == "" {
+		if err := setFlash(c, views.FlashError, "Your sign-in took too long. Please start again."); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, "/signin")
+	}
+	code := c.FormValue("code")
+	in, err := h.users.ConfirmIdentityLink(c.Request().Context(), st.LinkChallenge, code, c.RealIP())
+	if errs := apperr.FieldErrors(err); errs != nil {
+		return h.renderConfirm(c, http.StatusUnprocessableEntity, hosted.SocialConfirmData{
+			Email: st.LinkEmail, Provider: st.LinkProvider, Code: code, CodeError: errs["code"],
+		})
+	}
+	if err != nil {
+		return err
+	}
+	return h.auth.finishSignIn(c, in.UserID, "", in.Method, in.ReturnTo)
 }
 
 // problem turns what stopped a social sign-in into a page that says what

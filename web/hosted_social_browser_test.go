@@ -174,3 +174,65 @@ func TestSocialSignInInBrowser(t *testing.T) {
 		wantSocialProblem(t, "attacker again", socialSignIn(t, srv, again, lax, laxID, "owner@y.test"), http.StatusForbidden, "email-not-verified")
 	})
 }
+
+// The inbox proof walked in Chromium: a generic OpenID Connect provider
+// (not trusted to verify addresses) says an existing account's address is
+// verified; the person lands on a page that asks for the code mailed to
+// that address, enters it, and only then is signed in as the account.
+func TestSocialInboxProofInBrowser(t *testing.T) {
+	idp := testkit.NewSocialOIDCProvider(t, testkit.OIDCUser{Email: "dana@acme.test", EmailVerified: true})
+	srv := testkit.NewServer(t)
+	acmeID := addSocialProvider(t, srv, idp, social.KindOIDC, "Acme ID")
+	if _, err := srv.DB.Exec(`INSERT INTO users (id, email, email_verified) VALUES ('usr_dddddddddddddddddddddddddd', 'dana@acme.test', true)`); err != nil {
+		t.Fatal(err)
+	}
+	b := testkit.NewBrowser(t)
+	k := orgBrowser{browserKit{t, b}, srv}
+
+	b.Run(chromedp.Navigate(srv.URL+"/signin"), chromedp.WaitVisible(chromedp.CSS("#signin-email")),
+		chromedp.SendKeys(chromedp.CSS("#signin-email"), "dana@acme.test"))
+	k.clickThen(orgSel("signin-continue"), "social-methods")
+	b.Run(chromedp.Click(chromedp.CSS(`[data-testid="social-signin"][data-kind="OIDC"]`)))
+	idp.LoginInBrowser(b, "dana@acme.test")
+	b.Run(chromedp.WaitVisible(chromedp.CSS(orgSel("social-confirm"))))
+
+	if got := k.text("social-confirm-email"); got != "d***@acme.test" {
+		t.Errorf("the page names the address as %q", got)
+	}
+	if k.count(orgSel("hosted-account")) != 0 || countRows(t, srv, `SELECT count(*) FROM sessions`) != 0 {
+		t.Fatal("signed in before the code")
+	}
+	k.noProblems("confirmation page")
+	b.Screenshot("signin-social-confirm")
+	b.Mobile()
+	b.Screenshot("signin-social-confirm-mobile")
+	b.Desktop()
+
+	code := mailedLinkCode(t, srv, "dana@acme.test")
+	wrong := code[:5] + string(rune('0'+(code[5]-'0'+1)%10))
+	k.fill("social-confirm-code", wrong)
+	k.clickThen(orgSel("social-confirm-submit"), "social-confirm")
+	if got := k.text("error-code"); !strings.Contains(got, "4 more tries") {
+		t.Errorf("after a wrong code: %q", got)
+	}
+	k.noProblems("wrong code")
+
+	k.fill("social-confirm-code", code)
+	k.clickThen(orgSel("social-confirm-submit"), "hosted-user-email")
+	if got := k.text("hosted-user-email"); got != "dana@acme.test" {
+		t.Errorf("signed in as %q", got)
+	}
+	if n := countRows(t, srv, `SELECT count(*) FROM identities WHERE user_id = 'usr_dddddddddddddddddddddddddd' AND connection_id = $1`, acmeID); n != 1 {
+		t.Errorf("%d identities linked", n)
+	}
+	k.noProblems("signed in after the code")
+
+	// Next time Acme ID signs Dana in directly.
+	k.clickThen(orgSel("hosted-sign-out"), "signin")
+	b.Run(chromedp.Navigate(srv.URL+"/signin/social/"+acmeID), chromedp.WaitVisible(chromedp.ID("username")))
+	idp.LoginInBrowser(b, "dana@acme.test")
+	b.Run(chromedp.WaitVisible(chromedp.CSS(orgSel("hosted-user-email"))))
+	if got := k.text("hosted-user-email"); got != "dana@acme.test" {
+		t.Errorf("returning: signed in as %q", got)
+	}
+}

@@ -239,3 +239,157 @@ func TestSocialSignInPreHijack(t *testing.T) {
 		t.Errorf("the attacker's password still signs in: %d %q", res.Status, res.Location)
 	}
 }
+
+// mailedLinkCode is the code in the newest mail to email.
+func mailedLinkCode(t *testing.T, srv *testkit.Server, email string) string {
+	t.Helper()
+	mails := testkit.OutboxTo(t, srv, email)
+	if len(mails) == 0 {
+		t.Fatalf("no mail to %s", email)
+	}
+	m := mailedCode.FindStringSubmatch(mails[0].Text)
+	if m == nil {
+		t.Fatalf("no code in the mail to %s:\n%s", email, mails[0].Text)
+	}
+	return m[1]
+}
+
+// The attack: an OpenID Connect provider that lets anyone claim any address
+// says "email_verified" for an existing account's address. Roster asks for
+// a code mailed to that address; only with it is the sign-in linked.
+func TestSocialSignInUntrustedProvider(t *testing.T) {
+	idp := testkit.NewSocialOIDCProvider(t,
+		testkit.OIDCUser{Email: "victim@acme.test", EmailVerified: true},
+		testkit.OIDCUser{Email: "carol@acme.test", EmailVerified: true},
+	)
+	srv := testkit.NewServer(t)
+	acmeID := addSocialProvider(t, srv, idp, social.KindOIDC, "Acme ID")
+	for _, q := range []string{
+		`INSERT INTO users (id, email, email_verified) VALUES ('usr_vvvvvvvvvvvvvvvvvvvvvvvvvv', 'Victim@acme.test', true)`,
+		`INSERT INTO users (id, email, email_verified) VALUES ('usr_cccccccccccccccccccccccccc', 'carol@acme.test', true)`,
+	} {
+		if _, err := srv.DB.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const victim = "usr_vvvvvvvvvvvvvvvvvvvvvvvvvv"
+
+	t.Run("the provider's word does not sign in as the account; the code does", func(t *testing.T) {
+		v := testkit.NewVisitorClient(t, srv)
+		res := socialSignIn(t, srv, v, idp, acmeID, "victim@acme.test")
+		if res.Status != http.StatusSeeOther || res.Location != "/signin/social/confirm" {
+			t.Fatalf("callback = %d %q, want the confirmation page\n%.800s", res.Status, res.Location, res.Body)
+		}
+		if v.Cookie("roster_session") != "" || countRows(t, srv, `SELECT count(*) FROM sessions WHERE user_id = $1`, victim) != 0 {
+			t.Fatal("signed in on the provider's word")
+		}
+		if n := countRows(t, srv, `SELECT count(*) FROM identities WHERE user_id = $1`, victim); n != 0 {
+			t.Fatalf("%d identities linked on the provider's word", n)
+		}
+		page := v.Get("/signin/social/confirm")
+		wantStatus(t, "confirmation page", page, http.StatusOK)
+		wantHas(t, "confirmation page", page.Body, `data-testid="social-confirm"`, "We sent a code to", "V***@acme.test", "Acme ID")
+		if strings.Contains(page.Body, "Victim@acme.test") || strings.Contains(page.Body, "victim@acme.test") {
+			t.Error("the page shows the account's address in full")
+		}
+		code := mailedLinkCode(t, srv, "Victim@acme.test")
+
+		// A guess is counted and refused.
+		wrong := code[:5] + string(rune('0'+(code[5]-'0'+1)%10))
+		res = v.PostForm("/signin/social/confirm", url.Values{"code": {wrong}})
+		wantStatus(t, "wrong code", res, http.StatusUnprocessableEntity)
+		wantHas(t, "wrong code", res.Body, `data-testid="error-code"`, "4 more tries")
+		if v.Cookie("roster_session") != "" {
+			t.Fatal("a wrong code signed in")
+		}
+
+		res = v.PostForm("/signin/social/confirm", url.Values{"code": {code}})
+		if res.Status != http.StatusSeeOther || res.Location != "/my-organizations" || v.Cookie("roster_session") == "" {
+			t.Fatalf("right code = %d %q\n%.800s", res.Status, res.Location, res.Body)
+		}
+		if n := countRows(t, srv, `SELECT count(*) FROM sessions WHERE user_id = $1 AND status = 'ACTIVE' AND auth_method = 'OIDC'`, victim); n != 1 {
+			t.Errorf("%d sessions as the account", n)
+		}
+		if n := countRows(t, srv, `SELECT count(*) FROM identities WHERE user_id = $1 AND connection_id = $2 AND email_verified`, victim, acmeID); n != 1 {
+			t.Errorf("%d identities linked after the code", n)
+		}
+		// The code is spent, and the page is gone with the sign-in.
+		if res := v.Get("/signin/social/confirm"); res.Status != http.StatusSeeOther {
+			t.Errorf("confirmation page after sign-in: %d", res.Status)
+		}
+
+		// Next time the identity is known: no code.
+		v2 := testkit.NewVisitorClient(t, srv)
+		if res := socialSignIn(t, srv, v2, idp, acmeID, "victim@acme.test"); res.Status != http.StatusSeeOther || res.Location != "/my-organizations" {
+			t.Errorf("returning = %d %q", res.Status, res.Location)
+		}
+	})
+
+	t.Run("the code works only in the browser whose sign-in asked for it", func(t *testing.T) {
+		attacker := testkit.NewVisitorClient(t, srv)
+		if res := socialSignIn(t, srv, attacker, idp, acmeID, "carol@acme.test"); res.Location != "/signin/social/confirm" {
+			t.Fatalf("callback went to %q", res.Location)
+		}
+		// Carol gets the mail and types the code into her own browser:
+		// nothing is linked, and nobody is signed in.
+		carol := testkit.NewVisitorClient(t, srv)
+		res := carol.PostForm("/signin/social/confirm", url.Values{"code": {mailedLinkCode(t, srv, "carol@acme.test")}})
+		if res.Status != http.StatusSeeOther || res.Location != "/signin" || carol.Cookie("roster_session") != "" {
+			t.Errorf("the code in another browser = %d %q", res.Status, res.Location)
+		}
+		if n := countRows(t, srv, `SELECT count(*) FROM identities WHERE user_id = 'usr_cccccccccccccccccccccccccc'`); n != 0 {
+			t.Errorf("%d identities linked to Carol", n)
+		}
+	})
+
+	t.Run("without a sign-in under way the page sends people to sign in", func(t *testing.T) {
+		v := testkit.NewVisitorClient(t, srv)
+		if res := v.Get("/signin/social/confirm"); res.Status != http.StatusSeeOther || res.Location != "/signin" {
+			t.Errorf("GET = %d %q", res.Status, res.Location)
+		}
+		if res := v.PostForm("/signin/social/confirm", url.Values{"code": {"123456"}}); res.Status != http.StatusSeeOther || res.Location != "/signin" {
+			t.Errorf("POST = %d %q", res.Status, res.Location)
+		}
+	})
+
+	t.Run("marked trusted, the provider links at once", func(t *testing.T) {
+		if _, err := srv.DB.Exec(`UPDATE social_providers SET trust_email_verified = true WHERE id = $1`, acmeID); err != nil {
+			t.Fatal(err)
+		}
+		defer srv.DB.Exec(`UPDATE social_providers SET trust_email_verified = false WHERE id = $1`, acmeID)
+		v := testkit.NewVisitorClient(t, srv)
+		res := socialSignIn(t, srv, v, idp, acmeID, "carol@acme.test")
+		if res.Status != http.StatusSeeOther || res.Location != "/my-organizations" || v.Cookie("roster_session") == "" {
+			t.Fatalf("callback = %d %q", res.Status, res.Location)
+		}
+		if n := countRows(t, srv, `SELECT count(*) FROM sessions WHERE user_id = 'usr_cccccccccccccccccccccccccc' AND status = 'ACTIVE'`); n != 1 {
+			t.Errorf("%d sessions as Carol", n)
+		}
+	})
+}
+
+// A returning person whose address at the provider became another user's
+// still signs in as themselves.
+func TestSocialSignInReturningWithAnotherUsersEmail(t *testing.T) {
+	idp := testkit.NewSocialOIDCProvider(t, testkit.OIDCUser{Email: "ann@acme.test", EmailVerified: true})
+	srv := testkit.NewServer(t)
+	google := addSocialProvider(t, srv, idp, social.KindGoogle, "Google")
+	if res := socialSignIn(t, srv, testkit.NewVisitorClient(t, srv), idp, google, "ann@acme.test"); res.Status != http.StatusSeeOther {
+		t.Fatalf("first sign-in = %d", res.Status)
+	}
+	if _, err := srv.DB.Exec(`INSERT INTO users (id, email, email_verified) VALUES ('usr_bbbbbbbbbbbbbbbbbbbbbbbbbb', 'bob@acme.test', true)`); err != nil {
+		t.Fatal(err)
+	}
+	idp.SetEmail("ann@acme.test", "bob@acme.test", true)
+	v := testkit.NewVisitorClient(t, srv)
+	if res := socialSignIn(t, srv, v, idp, google, "ann@acme.test"); res.Status != http.StatusSeeOther {
+		t.Fatalf("returning sign-in = %d\n%.800s", res.Status, res.Body)
+	}
+	page := v.Get("/my-organizations")
+	if !strings.Contains(page.Body, "ann@acme.test") || strings.Contains(page.Body, "bob@acme.test") {
+		t.Errorf("signed in as someone other than Ann:\n%.1500s", page.Body)
+	}
+	if n := countRows(t, srv, `SELECT count(*) FROM sessions WHERE user_id = 'usr_bbbbbbbbbbbbbbbbbbbbbbbbbb'`); n != 0 {
+		t.Errorf("%d sessions as Bob", n)
+	}
+}

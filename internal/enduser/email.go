@@ -209,6 +209,16 @@ func (s *Service) CodeChallenge(ctx context.Context, challenge string) (LinkInfo
 // wrong; the right code signs in once. A proven address reaches its user
 // (identity.Resolve), or creates one when sign-up is open.
 func (s *Service) SignInWithCode(ctx context.Context, challenge, code, ip string) (SignIn, error) {
+	return s.useCode(ctx, challenge, code, ip, purposeEmailCode, func(tx *store.Store, t store.SignInToken) (SignIn, error) {
+		return s.signInByEmail(ctx, tx, t)
+	})
+}
+
+// useCode checks a mailed code of purpose against its challenge and, when
+// it is right, spends it and runs then in the same transaction. Every guess
+// counts against the challenge's max_attempts and the code-check limits of
+// ip and of the address; a wrong guess is committed, then reported.
+func (s *Service) useCode(ctx context.Context, challenge, code, ip, purpose string, then func(*store.Store, store.SignInToken) (SignIn, error)) (SignIn, error) {
 	code = strings.Map(func(r rune) rune {
 		if r == ' ' || r == '-' {
 			return -1
@@ -219,7 +229,7 @@ func (s *Service) SignInWithCode(ctx context.Context, challenge, code, ip string
 		return SignIn{}, apperr.Invalid(apperr.Field("code", fmt.Sprintf("Enter the %d-digit code from the mail.", codeDigits)))
 	}
 	hash := hashToken(challenge)
-	t, err := s.store.SignInTokenByHash(ctx, hash, purposeEmailCode)
+	t, err := s.store.SignInTokenByHash(ctx, hash, purpose)
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
 		return SignIn{}, err
 	}
@@ -231,7 +241,7 @@ func (s *Service) SignInWithCode(ctx context.Context, challenge, code, ip string
 		wrong error // a counted wrong guess: committed, then reported
 	)
 	err = s.store.InTx(ctx, func(tx *store.Store) error {
-		t, err := tx.LockSignInToken(ctx, hash, purposeEmailCode)
+		t, err := tx.LockSignInToken(ctx, hash, purpose)
 		if errors.Is(err, apperr.ErrNotFound) {
 			return codeProblem("This code is not valid any more. Ask for a new code.")
 		}
@@ -265,7 +275,7 @@ func (s *Service) SignInWithCode(ctx context.Context, challenge, code, ip string
 		if err := tx.UseSignInToken(ctx, t.ID, now); err != nil {
 			return err
 		}
-		out, err = s.signInByEmail(ctx, tx, t)
+		out, err = then(tx, t)
 		return err
 	})
 	if err == nil {

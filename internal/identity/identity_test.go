@@ -84,11 +84,22 @@ func (f *fixture) session(userID string) string {
 	return s.ID
 }
 
+// google is a sign-in through a provider the owner trusts to verify
+// addresses, as Google is by default.
 func google(sub, email string, verified bool) identity.Proof {
 	return identity.Proof{Kind: "GOOGLE", Issuer: "https://accounts.google.test", Subject: sub, IsSocial: true,
-		ConnectionID: "conn_aaaaaaaaaaaaaaaaaaaaaaaaaa", Email: email, EmailVerified: verified,
+		ConnectionID: "conn_aaaaaaaaaaaaaaaaaaaaaaaaaa", Email: email, EmailVerified: verified, TrustEmailVerified: true,
 		Profile: map[string]string{"given_name": "Ann", "family_name": "Lee", "name": "Ann Lee",
 			"picture": "https://pics.test/ann.png", "locale": "en"}}
+}
+
+// generic is a sign-in through an OpenID Connect provider the owner does
+// not trust to verify addresses (the default for one): anyone with an
+// account there may have claimed any address.
+func generic(sub, email string, verified bool) identity.Proof {
+	return identity.Proof{Kind: "OIDC", Issuer: "https://id.generic.test", Subject: sub, IsSocial: true,
+		ConnectionID: "conn_bbbbbbbbbbbbbbbbbbbbbbbbbb", Email: email, EmailVerified: verified,
+		Profile: map[string]string{"given_name": "Mallory"}}
 }
 
 func emailProof(email string) identity.Proof {
@@ -263,7 +274,7 @@ func TestResolve(t *testing.T) {
 	t.Run("pre-hijack: a verified proof removes an unverified provider's identity", func(t *testing.T) {
 		f := newFixture(t)
 		lax := google("lax-1", "owner@y.test", false)
-		lax.Kind, lax.Issuer = "OIDC", "https://lax.test"
+		lax.Kind, lax.Issuer, lax.TrustEmailVerified = "OIDC", "https://lax.test", false
 		attacker, created := f.mustResolve(lax)
 		if !created {
 			t.Fatal("the attacker's sign-in did not create the user")
@@ -437,5 +448,190 @@ func TestFind(t *testing.T) {
 	}
 	if n := f.count(`SELECT count(*) FROM identities`); n != 1 {
 		t.Errorf("Find wrote: %d identities", n)
+	}
+}
+
+// inboxProofNeeded returns the *InboxProofNeeded in err's chain, or fails.
+func inboxProofNeeded(t *testing.T, err error) *identity.InboxProofNeeded {
+	t.Helper()
+	var need *identity.InboxProofNeeded
+	if !errors.As(err, &need) || !errors.Is(err, apperr.ErrFailedPrecondition) {
+		t.Fatalf("err = %v, want *InboxProofNeeded", err)
+	}
+	return need
+}
+
+// Attacks through a provider the owner does not trust to verify addresses:
+// it says "email_verified" for an address its user never proved.
+func TestUntrustedProvider(t *testing.T) {
+	t.Run("a verified email of an existing account does not open it", func(t *testing.T) {
+		f := newFixture(t)
+		ann := f.user("Ann@acme.test", true, "")
+		sess := f.session(ann.ID)
+		events := f.count(`SELECT count(*) FROM audit_events`)
+		_, _, err := f.resolve(generic("mallory", "ann@ACME.test", true))
+		need := inboxProofNeeded(t, err)
+		if need.UserID != ann.ID || need.Email != "Ann@acme.test" || need.Proof.Subject != "mallory" {
+			t.Errorf("need = %+v: want Ann's account and address on record, and the waiting sign-in", need)
+		}
+		if n := f.count(`SELECT count(*) FROM identities`); n != 0 {
+			t.Errorf("%d identities written", n)
+		}
+		if f.count(`SELECT count(*) FROM audit_events`) != events || f.count(`SELECT count(*) FROM sessions WHERE id = $1 AND status = 'ACTIVE'`, sess) != 1 {
+			t.Error("the refused sign-in changed something")
+		}
+		// Find, which sign-in methods ask first, says the same.
+		_, err = identity.Find(f.ctx, f.st, generic("mallory", "ann@acme.test", true))
+		if need := inboxProofNeeded(t, err); need.UserID != ann.ID {
+			t.Errorf("Find: %+v", need)
+		}
+		// An unverified email still never links, not even by proving the inbox.
+		if _, _, err := f.resolve(generic("mallory", "ann@acme.test", false)); !errors.Is(err, identity.ErrEmailNotVerified) {
+			t.Errorf("unverified: err = %v", err)
+		}
+	})
+
+	t.Run("the same provider marked trusted links at once", func(t *testing.T) {
+		f := newFixture(t)
+		ann := f.user("ann@acme.test", true, "")
+		p := generic("ann-at-idp", "ann@acme.test", true)
+		p.TrustEmailVerified = true
+		u, created := f.mustResolve(p)
+		if created || u.ID != ann.ID {
+			t.Errorf("got %+v created %v, want Ann", u, created)
+		}
+	})
+
+	t.Run("after the inbox is proven, the sign-in is linked and then signs in by itself", func(t *testing.T) {
+		f := newFixture(t)
+		ann := f.user("ann@acme.test", false, "")
+		_, _, err := f.resolve(generic("ann-at-idp", "ann@acme.test", true))
+		need := inboxProofNeeded(t, err)
+		u, err := identity.LinkAfterInboxProof(f.ctx, f.st, f.clock, need.Proof, need.UserID)
+		if err != nil || u.ID != ann.ID {
+			t.Fatalf("LinkAfterInboxProof = %+v, %v", u, err)
+		}
+		if !u.EmailVerified || str(u.GivenName) != "Mallory" {
+			t.Errorf("the proven inbox did not verify the email or fill the profile: %+v", u)
+		}
+		if n := f.count(`SELECT count(*) FROM identities WHERE user_id = $1 AND issuer = 'https://id.generic.test' AND subject = 'ann-at-idp' AND email_verified`, ann.ID); n != 1 {
+			t.Errorf("%d linked identities", n)
+		}
+		if n := f.count(`SELECT count(*) FROM audit_events WHERE action = 'identity.added' AND user_id = $1 AND changes->>'linked_by' = 'inbox_code'`, ann.ID); n != 1 {
+			t.Errorf("%d identity.added events saying the inbox code linked it", n)
+		}
+		// Next time the provider's word is not needed: the identity is known.
+		f.clock.Advance(time.Hour)
+		again, created := f.mustResolve(generic("ann-at-idp", "ann@acme.test", true))
+		if created || again.ID != ann.ID {
+			t.Errorf("returning: %+v created %v", again, created)
+		}
+		// What the code proved stays proved: returning through the untrusted
+		// provider does not mark the identity unproven, which would make a
+		// later verification of the user's address remove it.
+		if n := f.count(`SELECT count(*) FROM identities WHERE subject = 'ann-at-idp' AND email_verified`); n != 1 {
+			t.Error("returning through the untrusted provider undid the proof")
+		}
+		// Linking the same sign-in twice (a second code) is harmless.
+		if u, err := identity.LinkAfterInboxProof(f.ctx, f.st, f.clock, need.Proof, need.UserID); err != nil || u.ID != ann.ID {
+			t.Errorf("second link: %+v, %v", u, err)
+		}
+	})
+
+	t.Run("a proof for an account whose address changed, or a sign-in now someone else's, is refused", func(t *testing.T) {
+		f := newFixture(t)
+		ann := f.user("ann@acme.test", true, "")
+		_, _, err := f.resolve(generic("ann-at-idp", "ann@acme.test", true))
+		need := inboxProofNeeded(t, err)
+		if _, err := f.db.Exec(`UPDATE users SET email = 'ann@new.test' WHERE id = $1`, ann.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := identity.LinkAfterInboxProof(f.ctx, f.st, f.clock, need.Proof, need.UserID); !errors.Is(err, apperr.ErrFailedPrecondition) {
+			t.Errorf("changed address: err = %v", err)
+		}
+		if _, err := f.db.Exec(`UPDATE users SET email = 'ann@acme.test' WHERE id = $1`, ann.ID); err != nil {
+			t.Fatal(err)
+		}
+		bob := f.user("bob@acme.test", true, "")
+		p := need.Proof
+		p.Email, p.TrustEmailVerified = bob.Email, true
+		f.mustResolve(p) // the sign-in is Bob's now
+		if _, err := identity.LinkAfterInboxProof(f.ctx, f.st, f.clock, need.Proof, need.UserID); !errors.Is(err, apperr.ErrConflict) {
+			t.Errorf("someone else's sign-in: err = %v", err)
+		}
+		if n := f.count(`SELECT count(*) FROM identities WHERE user_id = $1`, ann.ID); n != 0 {
+			t.Errorf("%d identities linked to Ann", n)
+		}
+	})
+
+	t.Run("a new person gets an unverified user, whose untrusted sign-in the inbox's owner later ends", func(t *testing.T) {
+		f := newFixture(t)
+		mallory, created := f.mustResolve(generic("mallory", "owner@y.test", true))
+		if !created || mallory.EmailVerified {
+			t.Fatalf("new user %+v created %v: the untrusted provider's word verified the email", mallory, created)
+		}
+		if n := f.count(`SELECT count(*) FROM identities WHERE user_id = $1 AND NOT email_verified`, mallory.ID); n != 1 {
+			t.Errorf("%d unproven identities", n)
+		}
+		// The untrusted sign-in returns as the same user, still unverified.
+		if again, _ := f.mustResolve(generic("mallory", "owner@y.test", true)); again.ID != mallory.ID || again.EmailVerified {
+			t.Errorf("returning: %+v", again)
+		}
+		sess := f.session(mallory.ID)
+		// Another untrusted provider's claim of the address needs the inbox too.
+		other := generic("someone", "owner@y.test", true)
+		other.Issuer = "https://id.other.test"
+		if _, _, err := f.resolve(other); inboxProofNeeded(t, err).UserID != mallory.ID {
+			t.Error("the unverified user was not protected like any other")
+		}
+		// The inbox's owner arrives with a proof: the account is theirs, and
+		// the untrusted sign-in and its session are gone.
+		owner, _ := f.mustResolve(emailProof("owner@y.test"))
+		if owner.ID != mallory.ID || !owner.EmailVerified {
+			t.Fatalf("owner: %+v", owner)
+		}
+		if n := f.count(`SELECT count(*) FROM identities WHERE subject = 'mallory'`); n != 0 {
+			t.Error("the untrusted identity survived the owner's proof")
+		}
+		if n := f.count(`SELECT count(*) FROM sessions WHERE id = $1 AND status = 'REVOKED'`, sess); n != 1 {
+			t.Error("the untrusted sign-in's session survived")
+		}
+	})
+}
+
+// A returning person is known by issuer and subject, never by the email
+// the provider gives now.
+func TestReturningIdentityIgnoresItsEmail(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		proof func(email string) identity.Proof
+	}{
+		{"trusted provider", func(email string) identity.Proof { return google("ann-sub", email, true) }},
+		{"untrusted provider", func(email string) identity.Proof { return generic("ann-sub", email, true) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			ann, _ := f.mustResolve(tt.proof("ann@acme.test"))
+			bob := f.user("bob@acme.test", true, "Bob")
+			bobSession := f.session(bob.ID)
+			// The provider now says the account's address is Bob's.
+			f.clock.Advance(time.Hour)
+			u, created := f.mustResolve(tt.proof("BOB@acme.test"))
+			if created || u.ID != ann.ID || u.Email != "ann@acme.test" {
+				t.Fatalf("signed in %+v created %v, want Ann", u, created)
+			}
+			if n := f.count(`SELECT count(*) FROM identities WHERE user_id = $1`, bob.ID); n != 0 {
+				t.Errorf("%d identities moved or added to Bob", n)
+			}
+			if n := f.count(`SELECT count(*) FROM identities WHERE subject = 'ann-sub' AND user_id = $1`, ann.ID); n != 1 {
+				t.Error("the identity left Ann")
+			}
+			if f.count(`SELECT count(*) FROM sessions WHERE id = $1 AND status = 'ACTIVE'`, bobSession) != 1 {
+				t.Error("Bob's session was touched")
+			}
+			if u, err := identity.Find(f.ctx, f.st, tt.proof("bob@acme.test")); err != nil || u == nil || u.ID != ann.ID {
+				t.Errorf("Find: %+v, %v", u, err)
+			}
+		})
 	}
 }

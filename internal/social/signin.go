@@ -72,7 +72,9 @@ func (s *Service) Begin(ctx context.Context, providerID string) (string, Flow, e
 // verifies the ID token (signature, issuer, audience, expiry, nonce), reads
 // the email and its email_verified claim, and resolves the person's user
 // (internal/identity). A person without an account gets one only while
-// sign-up is open.
+// sign-up is open. When the address is an existing user's and the owner
+// does not trust this provider's email_verified, the error holds an
+// *identity.InboxProofNeeded: the person may link by proving the inbox.
 func (s *Service) SignIn(ctx context.Context, providerID string, f Flow, callback url.Values) (Result, error) {
 	if f.ProviderID != providerID || f.State == "" ||
 		subtle.ConstantTimeCompare([]byte(callback.Get("state")), []byte(f.State)) != 1 {
@@ -176,7 +178,8 @@ func (s *Service) verify(ctx context.Context, p store.SocialProvider, f Flow, co
 	email, _ := claims["email"].(string)
 	proof := identity.Proof{
 		Kind: p.ProviderKind, Issuer: idt.Issuer, Subject: idt.Subject, ConnectionID: p.ID, IsSocial: true,
-		Email: email, EmailVerified: isTrue(claims["email_verified"]), Profile: map[string]string{},
+		Email: email, EmailVerified: isTrue(claims["email_verified"]), TrustEmailVerified: p.TrustEmailVerified,
+		Profile: map[string]string{},
 	}
 	for _, k := range []string{"given_name", "family_name", "name", "picture", "locale"} {
 		if v, ok := claims[k].(string); ok {

@@ -2,8 +2,10 @@
 // Connect provider the app owner adds (authorization code + PKCE through
 // coreos/go-oidc), and keeps those providers: the console adds, changes and
 // removes them, with each client secret sealed at rest. Who a sign-in
-// belongs to is internal/identity's decision; the provider's email_verified
-// claim is what lets it link to an existing user.
+// belongs to is internal/identity's decision. A provider's email_verified
+// claim links a new sign-in to an existing user only when the owner trusts
+// that provider to verify addresses (TrustEmailVerified); otherwise the
+// person proves the inbox first.
 package social
 
 import (
@@ -41,6 +43,13 @@ var Kinds = []string{KindGoogle, KindMicrosoft, KindOIDC}
 // the issuer empty.
 const GoogleIssuer = "https://accounts.google.com"
 
+// TrustsEmailByDefault reports whether a new provider of kind trusts its
+// email_verified claim to link existing accounts unless the owner says
+// otherwise. Only Google: it verifies every address it reports. Microsoft
+// sends an email claim that the tenant's admins can set to any address, and
+// a generic OpenID Connect provider may let anyone claim any address.
+func TrustsEmailByDefault(kind string) bool { return kind == KindGoogle }
+
 // KindName is a kind as people read it.
 func KindName(kind string) string {
 	switch kind {
@@ -64,8 +73,12 @@ type Provider struct {
 	SecretSet   bool
 	Scopes      []string
 	Enabled     bool
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// TrustEmailVerified: the provider's email_verified claim links a new
+	// sign-in to the existing user with that address. Off, the person
+	// proves the inbox with a mailed code first.
+	TrustEmailVerified bool
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // ProviderInput is what the console sets on a provider.
@@ -76,6 +89,9 @@ type ProviderInput struct {
 	ClientID     string
 	ClientSecret string // on update, "" keeps the stored secret
 	Enabled      bool
+	// TrustEmailVerified: nil takes the kind's default on create
+	// (TrustsEmailByDefault) and keeps the saved value on update.
+	TrustEmailVerified *bool
 }
 
 // Service keeps the providers and runs sign-ins through them. It is safe
@@ -166,13 +182,17 @@ func (s *Service) Create(ctx context.Context, in ProviderInput) (Provider, error
 		return Provider{}, err
 	}
 	id := ids.New(ids.Connection)
+	trust := TrustsEmailByDefault(in.Kind)
+	if in.TrustEmailVerified != nil {
+		trust = *in.TrustEmailVerified
+	}
 	var out store.SocialProvider
 	err = s.store.InTx(ctx, func(tx *store.Store) error {
 		var err error
 		out, err = tx.InsertSocialProvider(ctx, store.SocialProvider{
 			ID: id, ProviderKind: in.Kind, DisplayName: in.DisplayName, Issuer: in.Issuer, ClientID: in.ClientID,
 			ClientSecretEncrypted: s.box.Seal([]byte(in.ClientSecret), []byte(id)),
-			Enabled:               in.Enabled, CreatedAt: s.clock.Now(),
+			Enabled:               in.Enabled, TrustEmailVerified: trust, CreatedAt: s.clock.Now(),
 		})
 		if err != nil {
 			return err
@@ -181,7 +201,7 @@ func (s *Service) Create(ctx context.Context, in ProviderInput) (Provider, error
 			Action: "social_provider.created", TargetType: "social_provider", TargetID: id,
 			Changes: model.JSONObject{
 				"provider_kind": in.Kind, "display_name": in.DisplayName, "issuer": in.Issuer,
-				"client_id": in.ClientID, "enabled": in.Enabled,
+				"client_id": in.ClientID, "enabled": in.Enabled, "trust_email_verified": trust,
 			},
 		})
 	})
@@ -197,11 +217,15 @@ func (s *Service) Update(ctx context.Context, id string, in ProviderInput) (Prov
 	if in, err = checkInput(in, false); err != nil {
 		return Provider{}, err
 	}
+	trust := before.TrustEmailVerified
+	if in.TrustEmailVerified != nil {
+		trust = *in.TrustEmailVerified
+	}
 	var out store.SocialProvider
 	err = s.store.InTx(ctx, func(tx *store.Store) error {
 		row := store.SocialProvider{
 			ID: id, ProviderKind: in.Kind, DisplayName: in.DisplayName, Issuer: in.Issuer,
-			ClientID: in.ClientID, Enabled: in.Enabled, UpdatedAt: s.clock.Now(),
+			ClientID: in.ClientID, Enabled: in.Enabled, TrustEmailVerified: trust, UpdatedAt: s.clock.Now(),
 		}
 		if in.ClientSecret != "" {
 			row.ClientSecretEncrypted = s.box.Seal([]byte(in.ClientSecret), []byte(id))
@@ -221,6 +245,7 @@ func (s *Service) Update(ctx context.Context, id string, in ProviderInput) (Prov
 		change("issuer", before.Issuer, in.Issuer)
 		change("client_id", before.ClientID, in.ClientID)
 		change("enabled", before.Enabled, in.Enabled)
+		change("trust_email_verified", before.TrustEmailVerified, trust)
 		if in.ClientSecret != "" {
 			changes["client_secret"] = "replaced" // never the secret itself
 		}
@@ -322,6 +347,6 @@ func providerOf(r store.SocialProvider) Provider {
 	return Provider{
 		ID: r.ID, Kind: r.ProviderKind, DisplayName: r.DisplayName, Issuer: r.Issuer, ClientID: r.ClientID,
 		SecretSet: len(r.ClientSecretEncrypted) > 0, Scopes: []string(r.Scopes), Enabled: r.Enabled,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		TrustEmailVerified: r.TrustEmailVerified, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 }

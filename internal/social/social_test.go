@@ -67,7 +67,7 @@ func TestProviders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.DisplayName != "Google" || p.Issuer != social.GoogleIssuer || !p.SecretSet || !p.Enabled {
+	if p.DisplayName != "Google" || p.Issuer != social.GoogleIssuer || !p.SecretSet || !p.Enabled || !p.TrustEmailVerified {
 		t.Errorf("Google defaults: %+v", p)
 	}
 
@@ -296,6 +296,11 @@ func TestSignInSignUpClosed(t *testing.T) {
 		testkit.OIDCUser{Email: "old@acme.test", EmailVerified: true})
 	f := newFixture(t)
 	p := f.addProvider(idp, social.KindOIDC)
+	trusted := true // so its verified email links the existing user below
+	if _, err := f.svc.Update(f.ctx, p.ID, social.ProviderInput{Kind: social.KindOIDC, DisplayName: p.DisplayName, Issuer: p.Issuer,
+		ClientID: p.ClientID, Enabled: true, TrustEmailVerified: &trusted}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := f.db.Exec(`UPDATE environment_settings SET signup_enabled = false`); err != nil {
 		t.Fatal(err)
 	}
@@ -314,5 +319,152 @@ func TestSignInSignUpClosed(t *testing.T) {
 	res, err := f.svc.SignIn(f.ctx, p.ID, flow, q)
 	if err != nil || res.User.ID != "usr_cccccccccccccccccccccccccc" || res.Kind != social.KindOIDC {
 		t.Errorf("existing user: %+v, %v", res, err)
+	}
+}
+
+// Which providers' verified emails link existing accounts: Google's by
+// default, no other kind's unless the owner says so, and every change of
+// it is in the audit log.
+func TestProviderTrust(t *testing.T) {
+	f := newFixture(t)
+	create := func(kind string, trust *bool) social.Provider {
+		t.Helper()
+		p, err := f.svc.Create(f.ctx, social.ProviderInput{Kind: kind, DisplayName: "P " + kind, Issuer: "https://id.test/" + kind,
+			ClientID: "c", ClientSecret: "s", Enabled: true, TrustEmailVerified: trust})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for kind, want := range map[string]bool{social.KindGoogle: true, social.KindMicrosoft: false, social.KindOIDC: false} {
+		if p := create(kind, nil); p.TrustEmailVerified != want {
+			t.Errorf("a new %s provider trusts verified emails: %v, want %v", kind, p.TrustEmailVerified, want)
+		}
+	}
+	on, off := true, false
+	if p := create(social.KindOIDC, &on); !p.TrustEmailVerified {
+		t.Error("the owner's trust was not kept on create")
+	}
+	g := create(social.KindGoogle, &off)
+	if g.TrustEmailVerified {
+		t.Error("the owner's distrust of a Google provider was not kept")
+	}
+	if n := f.count(`SELECT count(*) FROM audit_events WHERE action = 'social_provider.created' AND target_id = $1 AND changes->>'trust_email_verified' = 'false'`, g.ID); n != 1 {
+		t.Errorf("%d created events recording the trust", n)
+	}
+
+	in := social.ProviderInput{Kind: social.KindGoogle, DisplayName: g.DisplayName, Issuer: g.Issuer, ClientID: g.ClientID, Enabled: true}
+	// nil keeps what is saved; it is not the kind's default again.
+	if p, err := f.svc.Update(f.ctx, g.ID, in); err != nil || p.TrustEmailVerified {
+		t.Errorf("update without trust: %+v, %v", p, err)
+	}
+	in.TrustEmailVerified = &on
+	if p, err := f.svc.Update(f.ctx, g.ID, in); err != nil || !p.TrustEmailVerified {
+		t.Errorf("update to trusted: %+v, %v", p, err)
+	}
+	if got, _ := f.svc.Get(f.ctx, g.ID); !got.TrustEmailVerified {
+		t.Error("the trust did not round-trip through the database")
+	}
+	if n := f.count(`SELECT count(*) FROM audit_events WHERE action = 'social_provider.updated' AND target_id = $1
+		AND changes->'trust_email_verified' = '{"from": false, "to": true}'::jsonb`, g.ID); n != 1 {
+		t.Errorf("%d updated events recording the trust's change", n)
+	}
+}
+
+// The attack: an OpenID Connect provider that lets its users claim any
+// address says "email_verified" for an existing user's address.
+func TestSignInTrust(t *testing.T) {
+	idp := testkit.NewSocialOIDCProvider(t, testkit.OIDCUser{Email: "victim@acme.test", EmailVerified: true})
+	insertVictim := func(f *fixture) {
+		t.Helper()
+		if _, err := f.db.Exec(`INSERT INTO users (id, email, email_verified) VALUES ('usr_vvvvvvvvvvvvvvvvvvvvvvvvvv', 'Victim@acme.test', true)`); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Run("a generic provider's verified email does not sign in as the account", func(t *testing.T) {
+		f := newFixture(t)
+		insertVictim(f)
+		p := f.addProvider(idp, social.KindOIDC)
+		flow, q := login(t, f, idp, p.ID, "victim@acme.test")
+		res, err := f.svc.SignIn(f.ctx, p.ID, flow, q)
+		var need *identity.InboxProofNeeded
+		if !errors.As(err, &need) {
+			t.Fatalf("SignIn = %+v, %v; want *identity.InboxProofNeeded", res.User, err)
+		}
+		if res.User.ID != "" || need.UserID != "usr_vvvvvvvvvvvvvvvvvvvvvvvvvv" || need.Email != "Victim@acme.test" ||
+			need.Proof.Issuer != idp.Issuer || need.Proof.ConnectionID != p.ID || res.Provider != "Test provider" {
+			t.Errorf("result %+v, need %+v", res, need)
+		}
+		if n := f.count(`SELECT count(*) FROM identities`); n != 0 {
+			t.Errorf("%d identities", n)
+		}
+	})
+
+	t.Run("the same provider marked trusted links at once", func(t *testing.T) {
+		f := newFixture(t)
+		insertVictim(f)
+		trusted := true
+		p, err := f.svc.Create(f.ctx, social.ProviderInput{Kind: social.KindOIDC, DisplayName: "Trusted ID", Issuer: idp.Issuer,
+			ClientID: idp.ClientID, ClientSecret: idp.ClientSecret, Enabled: true, TrustEmailVerified: &trusted})
+		if err != nil {
+			t.Fatal(err)
+		}
+		flow, q := login(t, f, idp, p.ID, "victim@acme.test")
+		res, err := f.svc.SignIn(f.ctx, p.ID, flow, q)
+		if err != nil || res.User.ID != "usr_vvvvvvvvvvvvvvvvvvvvvvvvvv" || res.Created {
+			t.Errorf("SignIn = %+v, %v", res, err)
+		}
+	})
+
+	t.Run("a Google provider is trusted by default", func(t *testing.T) {
+		f := newFixture(t)
+		insertVictim(f)
+		p := f.addProvider(idp, social.KindGoogle)
+		flow, q := login(t, f, idp, p.ID, "victim@acme.test")
+		res, err := f.svc.SignIn(f.ctx, p.ID, flow, q)
+		if err != nil || res.User.ID != "usr_vvvvvvvvvvvvvvvvvvvvvvvvvv" {
+			t.Errorf("SignIn = %+v, %v", res, err)
+		}
+	})
+
+	t.Run("a new person through a generic provider gets an unverified user", func(t *testing.T) {
+		f := newFixture(t)
+		p := f.addProvider(idp, social.KindOIDC)
+		flow, q := login(t, f, idp, p.ID, "victim@acme.test")
+		res, err := f.svc.SignIn(f.ctx, p.ID, flow, q)
+		if err != nil || !res.Created || res.User.EmailVerified {
+			t.Errorf("SignIn = %+v, %v: want a new user whose email Roster did not verify", res.User, err)
+		}
+	})
+}
+
+// A returning person is known by issuer and subject: when their address at
+// the provider changes to another user's, they still sign in as
+// themselves, never as that other user.
+func TestSignInReturningWithAnotherUsersEmail(t *testing.T) {
+	for _, kind := range []string{social.KindGoogle, social.KindOIDC} {
+		t.Run(kind, func(t *testing.T) {
+			idp := testkit.NewSocialOIDCProvider(t, testkit.OIDCUser{Email: "ann@acme.test", EmailVerified: true})
+			f := newFixture(t)
+			p := f.addProvider(idp, kind)
+			flow, q := login(t, f, idp, p.ID, "ann@acme.test")
+			ann, err := f.svc.SignIn(f.ctx, p.ID, flow, q)
+			if err != nil || !ann.Created {
+				t.Fatalf("first sign-in: %+v, %v", ann, err)
+			}
+			if _, err := f.db.Exec(`INSERT INTO users (id, email, email_verified) VALUES ('usr_bbbbbbbbbbbbbbbbbbbbbbbbbb', 'bob@acme.test', true)`); err != nil {
+				t.Fatal(err)
+			}
+			idp.SetEmail("ann@acme.test", "bob@acme.test", true)
+			flow, q = login(t, f, idp, p.ID, "ann@acme.test")
+			res, err := f.svc.SignIn(f.ctx, p.ID, flow, q)
+			if err != nil || res.User.ID != ann.User.ID || res.Email != "bob@acme.test" {
+				t.Fatalf("returning with Bob's address: %+v, %v; want Ann (%s)", res.User, err, ann.User.ID)
+			}
+			if n := f.count(`SELECT count(*) FROM identities WHERE user_id = 'usr_bbbbbbbbbbbbbbbbbbbbbbbbbb'`); n != 0 {
+				t.Errorf("%d identities on Bob", n)
+			}
+		})
 	}
 }

@@ -18,8 +18,12 @@ type SocialProvider struct {
 	ClientSecretEncrypted []byte         `db:"client_secret_encrypted"`
 	Scopes                pq.StringArray `db:"scopes"`
 	Enabled               bool           `db:"enabled"`
-	CreatedAt             time.Time      `db:"created_at"`
-	UpdatedAt             time.Time      `db:"updated_at"`
+	// TrustEmailVerified: the provider's email_verified claim links a
+	// sign-in to the existing user with that address (see
+	// internal/identity); without it the person proves the inbox first.
+	TrustEmailVerified bool      `db:"trust_email_verified"`
+	CreatedAt          time.Time `db:"created_at"`
+	UpdatedAt          time.Time `db:"updated_at"`
 }
 
 var socialProviderQueries struct {
@@ -36,7 +40,7 @@ func init() { loadQueries("social_providers.sql", &socialProviderQueries) }
 func (s *Store) InsertSocialProvider(ctx context.Context, p SocialProvider) (SocialProvider, error) {
 	var out SocialProvider
 	err := s.get(ctx, &out, socialProviderQueries.Insert, p.ID, p.ProviderKind, p.DisplayName, p.Issuer,
-		p.ClientID, p.ClientSecretEncrypted, p.Enabled, p.CreatedAt)
+		p.ClientID, p.ClientSecretEncrypted, p.Enabled, p.TrustEmailVerified, p.CreatedAt)
 	return out, err
 }
 
@@ -61,7 +65,7 @@ func (s *Store) UpdateSocialProvider(ctx context.Context, p SocialProvider) (Soc
 		secret = p.ClientSecretEncrypted
 	}
 	err := s.get(ctx, &out, socialProviderQueries.Update, p.ID, p.ProviderKind, p.DisplayName, p.Issuer,
-		p.ClientID, secret, p.Enabled, p.UpdatedAt)
+		p.ClientID, secret, p.Enabled, p.TrustEmailVerified, p.UpdatedAt)
 	return out, found(err, "social provider")
 }
 

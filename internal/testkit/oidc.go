@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -47,8 +48,9 @@ type OIDCProvider struct {
 	ClientID     string
 	ClientSecret string
 
-	t     testing.TB
-	users map[string]OIDCUser // by username (the email)
+	t        testing.TB
+	users    map[string]OIDCUser // by username (the email)
+	accounts userStore
 }
 
 // NewOIDCProvider starts a provider with these users, stopped at cleanup.
@@ -78,9 +80,27 @@ func NewOIDCProvider(t testing.TB, users ...OIDCUser) *OIDCProvider {
 	return p
 }
 
+// SetEmail changes the address the provider gives for the account that
+// signs in as username (the email it was made with), and whether it calls
+// it verified. The account keeps its subject: a person who changed their
+// address at the provider.
+func (p *OIDCProvider) SetEmail(username, email string, verified bool) {
+	p.t.Helper()
+	p.accounts.mu.Lock()
+	defer p.accounts.mu.Unlock()
+	for _, u := range p.accounts.byID {
+		if u.Username == username {
+			u.Email, u.EmailVerified = email, verified
+			return
+		}
+	}
+	p.t.Fatalf("testkit: OIDC provider: no account %s", username)
+}
+
 // addUsers makes the provider's accounts, ids prefix-1, prefix-2, …
 func (p *OIDCProvider) addUsers(prefix, firstName, lastName string, users []OIDCUser) userStore {
-	us := userStore{byID: map[string]*storage.User{}, groups: map[string][]string{}}
+	us := userStore{mu: &sync.Mutex{}, byID: map[string]*storage.User{}, groups: map[string][]string{}}
+	p.accounts = us
 	for i, u := range users {
 		id := fmt.Sprintf("%s-%d", prefix, i+1)
 		us.byID[id] = &storage.User{
@@ -250,21 +270,37 @@ func resolve(base, ref string) string {
 	return r.String()
 }
 
-// userStore holds the test users for the example storage.
+// userStore holds the test users for the example storage. It hands out
+// copies, so SetEmail may change an account while the provider serves.
 type userStore struct {
+	mu     *sync.Mutex
 	byID   map[string]*storage.User
 	groups map[string][]string
 }
 
-func (u userStore) GetUserByID(id string) *storage.User { return u.byID[id] }
+func (u userStore) GetUserByID(id string) *storage.User {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return copyUser(u.byID[id])
+}
 
 func (u userStore) GetUserByUsername(name string) *storage.User {
+	u.mu.Lock()
+	defer u.mu.Unlock()
 	for _, user := range u.byID {
 		if user.Username == name {
-			return user
+			return copyUser(user)
 		}
 	}
 	return nil
+}
+
+func copyUser(u *storage.User) *storage.User {
+	if u == nil {
+		return nil
+	}
+	c := *u
+	return &c
 }
 
 func (userStore) ExampleClientID() string { return storage.ServiceUserID }

@@ -57,3 +57,24 @@
     window.history.replaceState(null, "", page.getAttribute("data-replace-url"));
   }
 })();
+
+// Adding a social provider: until the owner ticks or unticks "Trust this
+// provider's verified emails" themselves, the box follows the chosen kind's
+// default (on for Google only), so picking OpenID Connect does not keep
+// Google's trust by accident. Without JavaScript the box is what it shows.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-trust-follows-kind]");
+  if (!form) return;
+  var kind = form.querySelector("select[name=kind]");
+  var trust = form.querySelector("input[name=trust_email_verified]");
+  if (!kind || !trust) return;
+  trust.addEventListener("change", function () {
+    form.removeAttribute("data-trust-follows-kind");
+  });
+  kind.addEventListener("change", function () {
+    if (!form.hasAttribute("data-trust-follows-kind")) return;
+    var option = kind.options[kind.selectedIndex];
+    trust.checked = !!option && option.getAttribute("data-trust-default") === "true";
+  });
+})();

@@ -13,3 +13,19 @@ type SocialProblemData struct {
 	Action   string // where the button leads
 	Label    string
 }
+
+// SocialConfirmData is the page that asks for the code mailed to an
+// existing account's address before a social sign-in is linked to it.
+type SocialConfirmData struct {
+	Email     string // masked: "a***@example.com"
+	Provider  string // the provider's name
+	Code      string
+	CodeError string
+}
+
+func (d SocialConfirmData) provider() string {
+	if d.Provider == "" {
+		return "your provider"
+	}
+	return d.Provider
+}

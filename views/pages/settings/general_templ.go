@@ -15,9 +15,9 @@ import (
 )
 
 var emailModes = []KindOption{
-	{"both", "Link and code in one mail"},
-	{"link", "Link only"},
-	{"code", "Six-digit code only"},
+	{Value: "both", Label: "Link and code in one mail"},
+	{Value: "link", Label: "Link only"},
+	{Value: "code", Label: "Six-digit code only"},
 }
 
 // General is the form of the environment's sign-in, sign-up, invitation

@@ -53,6 +53,9 @@ type Provider struct {
 	SecretSet   bool
 	Enabled     bool
 	CallbackURL string // the redirect URI to register at the provider
+	// TrustEmailVerified: the provider's verified emails link to existing
+	// accounts at once; otherwise a mailed code comes first.
+	TrustEmailVerified bool
 }
 
 // ProvidersData is the list of social providers.
@@ -69,11 +72,17 @@ type ProviderForm struct {
 	Issuer      string
 	ClientID    string
 	Enabled     bool
+	// TrustEmailVerified: the checkbox "Trust this provider's verified
+	// emails to link existing accounts".
+	TrustEmailVerified bool
 }
 
 // KindOption is one kind offered in the form.
 type KindOption struct {
 	Value, Label string
+	// TrustDefault: a new provider of this kind trusts its verified emails
+	// unless the owner says otherwise.
+	TrustDefault bool
 }
 
 // ProviderFormData is the page that adds a provider (Provider.ID "") or
@@ -86,6 +95,9 @@ type ProviderFormData struct {
 	// SecretTyped: a secret was typed in a form that came back with
 	// mistakes; it is not shown again, so it must be typed again.
 	SecretTyped bool
+	// TrustFollowsKind: a fresh "add" form, whose trust checkbox follows the
+	// chosen kind's default (static/js/app.js) until the owner ticks it.
+	TrustFollowsKind bool
 }
 
 func (d ProviderFormData) editing() bool { return d.Provider.ID != "" }
