@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"roster/internal/database"
+	"roster/internal/store"
 	"roster/internal/testkit"
 )
 
@@ -70,9 +71,19 @@ func TestCLIUserEmailChange(t *testing.T) {
 	if n := count(`SELECT count(*) FROM sessions WHERE user_id = $1 AND status = 'ACTIVE'`, alice.ID); n != 0 {
 		t.Errorf("%d sessions outlived the change", n)
 	}
-	if n := count(`SELECT count(*) FROM email_outbox WHERE lower(to_address) = 'alice@acme.test' AND kind = 'email_changed'
-		AND body_text LIKE '%a***@newco.test%'`); n != 1 {
-		t.Errorf("%d notices to the old address", n)
+	// The CLI sealed the notice with the key kept in the database.
+	key, err := database.SecretKey(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notices := 0
+	for _, m := range testkit.Outbox(t, store.New(db).WithMailKey(key), "alice@acme.test") {
+		if m.Kind == "email_changed" && strings.Contains(m.Text, "a***@newco.test") {
+			notices++
+		}
+	}
+	if notices != 1 {
+		t.Errorf("%d notices to the old address", notices)
 	}
 	if n := count(`SELECT count(*) FROM audit_events WHERE action = 'user.email_changed' AND user_id = $1
 		AND changes->'email'->>'from' = 'Alice@Acme.test' AND changes->'email'->>'to' = 'alice@newco.test'

@@ -11,6 +11,7 @@ import (
 	"roster/internal/mail"
 	"roster/internal/model"
 	"roster/internal/nullable"
+	"roster/internal/ratelimit"
 	"roster/internal/store"
 )
 
@@ -59,7 +60,7 @@ type pendingLink struct {
 // prove the inbox and link that sign-in. It counts against the sign-in
 // limits of ip and of the address, like any mail sign-in sends.
 func (s *Service) StartIdentityLink(ctx context.Context, need *identity.InboxProofNeeded, provider, returnTo, ip string) (LinkChallenge, error) {
-	if err := s.Allow(ctx, LimitSignInStart, ip, need.Email); err != nil {
+	if err := s.Allow(ctx, ratelimit.SignInMail, ip, need.Email); err != nil {
 		return LinkChallenge{}, err
 	}
 	settings, err := s.store.EnvironmentSettings(ctx)

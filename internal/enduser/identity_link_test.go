@@ -13,6 +13,7 @@ import (
 	"roster/internal/directory"
 	"roster/internal/enduser"
 	"roster/internal/identity"
+	"roster/internal/ratelimit"
 	"roster/internal/social"
 	"roster/internal/store"
 	"roster/internal/testkit"
@@ -28,7 +29,7 @@ type linkKit struct {
 
 func newLinkKit(t *testing.T) linkKit {
 	t.Helper()
-	st := store.New(testkit.NewDB(t))
+	st := store.New(testkit.NewDB(t)).WithMailKey(testkit.MailKey)
 	clk := clock.NewFake(testkit.Epoch)
 	dir := directory.New(st, clk)
 	soc := social.New(st, clk, bytes.Repeat([]byte{7}, 32), "http://roster.test")
@@ -63,11 +64,11 @@ func (k linkKit) start(need *identity.InboxProofNeeded) (enduser.LinkChallenge, 
 	if err != nil {
 		k.t.Fatal(err)
 	}
-	var text, kind string
-	if err := k.st.DB().QueryRow(`SELECT body_text, kind FROM email_outbox WHERE to_address = $1 ORDER BY created_at DESC LIMIT 1`,
-		need.Email).Scan(&text, &kind); err != nil {
-		k.t.Fatalf("no mail to %s: %v", need.Email, err)
+	mails := testkit.Outbox(k.t, k.st, need.Email)
+	if len(mails) == 0 {
+		k.t.Fatalf("no mail to %s", need.Email)
 	}
+	text, kind := mails[0].Text, mails[0].Kind
 	m := codeInMail.FindStringSubmatch(text)
 	if m == nil || kind != "identity_link" || !strings.Contains(text, "Acme ID") || !strings.Contains(text, "do not give the code") {
 		k.t.Fatalf("the mail (%s) does not hold the code, name the provider and warn:\n%s", kind, text)
@@ -161,12 +162,12 @@ func TestIdentityLink(t *testing.T) {
 		k.org("Acme", "ann@acme.test")
 		need := k.claim("mallory", "ann@acme.test")
 		var err error
-		for i := 0; i <= enduser.LimitSignInStart.PerEmail && err == nil; i++ {
+		for i := 0; i <= ratelimit.SignInMail.PerKey && err == nil; i++ {
 			_, err = k.users.StartIdentityLink(ctx, need, "Acme ID", "", "")
 		}
-		var limited *enduser.RateLimitError
+		var limited *ratelimit.Error
 		if !errors.As(err, &limited) {
-			t.Errorf("after %d codes: %v", enduser.LimitSignInStart.PerEmail+1, err)
+			t.Errorf("after %d codes: %v", ratelimit.SignInMail.PerKey+1, err)
 		}
 	})
 }
