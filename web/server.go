@@ -52,7 +52,8 @@ func New(d Deps) *echo.Echo {
 	}
 
 	// An https public URL means browsers reach us over TLS (perhaps through
-	// a proxy): then cookies are Secure and HSTS is sent.
+	// a proxy): then cookies are Secure and __Host- (cookies.go) and HSTS
+	// is sent.
 	https := d.Config.PublicURL != nil && d.Config.SecureCookies()
 
 	e := echo.New()
@@ -79,7 +80,7 @@ func New(d Deps) *echo.Echo {
 			// The bulk import takes whole files and sets its own, larger limit.
 			Skipper: func(c echo.Context) bool { return c.Path() == "/api/v1/import" },
 		}),
-		withFlashes(newFlashStore(d.SecretKey, https)),
+		withFlashes(newFlashes(d.SecretKey, https)),
 	)
 
 	routes(e, d)
@@ -184,9 +185,12 @@ func secureHeaders(hsts bool) echo.MiddlewareFunc {
 			// back-button caches. Static files override this.
 			h.Set("Cache-Control", "no-store")
 			if hsts {
-				// No includeSubDomains: Roster may live on a subdomain of a
-				// site whose other hosts are not ours to pin to https.
-				h.Set("Strict-Transport-Security", "max-age=31536000")
+				// includeSubDomains pins only hosts under Roster's own
+				// (*.roster.example.com for roster.example.com), never its
+				// parent or siblings, so it is safe wherever Roster lives;
+				// it keeps a network attacker from serving plain-http pages
+				// under Roster's name. No preload: that is the owner's call.
+				h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 			}
 			return next(c)
 		}
