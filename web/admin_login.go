@@ -203,14 +203,14 @@ func (h *signInHandler) callback(c echo.Context) error {
 	if email == "" {
 		email = idt.Subject // a claim rule let in someone without an email; label them by subject
 	}
-	sess, token, err := h.svc.Start(ctx, adminauth.Identity{
+	_, token, err := h.svc.Start(ctx, adminauth.Identity{
 		Email: email, Subject: idt.Subject, Issuer: idt.Issuer, Role: role,
 		IP: c.RealIP(), UserAgent: c.Request().UserAgent(),
 	}, h.auth.token(c))
 	if err != nil {
 		return err
 	}
-	if err := h.auth.setToken(c, token, sess.AbsoluteExpiresAt); err != nil {
+	if err := h.auth.signedIn(c, token); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, orHome(st.ReturnTo))
@@ -264,13 +264,13 @@ func (h *signInHandler) linkPage(c echo.Context) error {
 
 // useLink spends a one-time sign-in link and signs its owner in.
 func (h *signInHandler) useLink(c echo.Context) error {
-	sess, token, err := h.svc.RedeemLoginLink(visitorContext(c), c.Param("token"), adminauth.Identity{
+	_, token, err := h.svc.RedeemLoginLink(visitorContext(c), c.Param("token"), adminauth.Identity{
 		IP: c.RealIP(), UserAgent: c.Request().UserAgent(),
 	}, h.auth.token(c))
 	if err != nil {
 		return h.linkProblem(c, err)
 	}
-	if err := h.auth.setToken(c, token, sess.AbsoluteExpiresAt); err != nil {
+	if err := h.auth.signedIn(c, token); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/")
@@ -357,7 +357,8 @@ func randomString() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// oidcCookie holds state, nonce and PKCE verifier between start and callback.
+// oidcCookie (base name) holds state, nonce and PKCE verifier between start
+// and callback.
 const oidcCookie = "roster_oidc"
 
 // oidcStateLifetime bounds a sign-in at the identity provider.
@@ -374,29 +375,21 @@ type oidcClient struct {
 	clock  clock.Clock
 	http   *http.Client
 	states *sessions.CookieStore
+	cookie string // the state cookie's name
 
 	mu       sync.Mutex
 	provider *oidc.Provider // discovered on first use, then kept
 }
 
 func newOIDCClient(cfg config.Config, secret []byte, clk clock.Clock, secure bool) *oidcClient {
-	states := sessions.NewCookieStore(
-		deriveKey(secret, "roster/oidc/hash-key"),
-		deriveKey(secret, "roster/oidc/encryption-key"),
-	)
-	// The codec refuses cookies older than this too, so a state cannot be
-	// kept and replayed later.
-	states.MaxAge(int(oidcStateLifetime.Seconds()))
-	states.Options.Path = "/"
-	states.Options.HttpOnly = true
-	// Lax, or the browser would not send it on the redirect back.
-	states.Options.SameSite = http.SameSiteLaxMode
-	states.Options.Secure = secure
 	return &oidcClient{
-		cfg:    cfg,
-		clock:  clk,
-		http:   &http.Client{Timeout: 10 * time.Second},
-		states: states,
+		cfg:   cfg,
+		clock: clk,
+		http:  &http.Client{Timeout: 10 * time.Second},
+		// The codec refuses cookies older than this too, so a state cannot
+		// be kept and replayed later.
+		states: newCookieStore(secret, "oidc", int(oidcStateLifetime.Seconds()), secure),
+		cookie: cookieName(oidcCookie, secure),
 	}
 }
 
@@ -428,7 +421,7 @@ func (o *oidcClient) oauth2(p *oidc.Provider) *oauth2.Config {
 }
 
 func (o *oidcClient) saveState(c echo.Context, st oidcState) error {
-	sess := sessions.NewSession(o.states, oidcCookie)
+	sess := sessions.NewSession(o.states, o.cookie)
 	opts := *o.states.Options
 	sess.Options = &opts
 	sess.Values["state"] = st.State
@@ -441,10 +434,10 @@ func (o *oidcClient) saveState(c echo.Context, st oidcState) error {
 // takeState reads the sign-in cookie and deletes it: each state is good for
 // one callback.
 func (o *oidcClient) takeState(c echo.Context) (oidcState, bool) {
-	if _, err := c.Cookie(oidcCookie); err != nil {
+	if _, err := c.Cookie(o.cookie); err != nil {
 		return oidcState{}, false
 	}
-	sess, err := o.states.New(c.Request(), oidcCookie)
+	sess, err := o.states.New(c.Request(), o.cookie)
 	get := func(k string) string { v, _ := sess.Values[k].(string); return v }
 	st := oidcState{State: get("state"), Nonce: get("nonce"), Verifier: get("verifier"), ReturnTo: safeReturnTo(get("return_to"))}
 	sess.Options.MaxAge = -1

@@ -22,7 +22,7 @@ package web
 //     /admin-sessions needs owner, whatever the method (ownerOnlyAreas).
 //     For another owner-only route add requireRole(adminauth.Owner) to it.
 //   - CSRF: every form needs @components.CSRF(p.CSRFToken). This is checked
-//     on every non-API route (csrfProtection), not only the console's.
+//     on every non-API route (csrf.go), not only the console's.
 //
 // In handlers, adminFrom(c) is the signed-in *adminauth.Session, and the
 // audit actor is already on c.Request().Context(), so services record who
@@ -36,27 +36,20 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
 	"roster/internal/adminauth"
 	"roster/internal/apperr"
 	"roster/internal/audit"
-	"roster/internal/clock"
 	"roster/internal/model"
 	"roster/views"
 )
 
-// Roster's cookie names are its own: an identity provider on the same host
-// shares the browser's cookie jar (ports do not separate cookies).
-const (
-	adminCookie = "roster_admin"
-	csrfCookie  = "roster_csrf"
-)
+// adminCookie is the base name of the console session cookie (cookies.go).
+const adminCookie = "roster_admin"
 
 // adminKey is where the signed-in session lives in the echo context.
 const adminKey = "roster.admin"
@@ -67,53 +60,49 @@ var ownerOnlyAreas = []string{"/settings", "/api-clients", "/admin-sessions"}
 // adminAuth reads and writes the console session cookie and checks it.
 type adminAuth struct {
 	svc     *adminauth.Service
-	clock   clock.Clock
 	cookies *sessions.CookieStore
+	name    string // of the session cookie
+	csrf    csrfGuard
 }
 
-func newAdminAuth(svc *adminauth.Service, clk clock.Clock, secret []byte, secure bool) *adminAuth {
-	return &adminAuth{svc: svc, clock: clk, cookies: newAdminCookieStore(secret, secure)}
+func newAdminAuth(svc *adminauth.Service, secret []byte, csrf csrfGuard) *adminAuth {
+	return &adminAuth{
+		svc: svc, csrf: csrf,
+		cookies: newAdminCookieStore(secret, csrf.secure), name: cookieName(adminCookie, csrf.secure),
+	}
 }
 
 // newAdminCookieStore returns the signed and encrypted store of the session
 // cookie. The cookie holds only the opaque token; everything else is in the
-// database, which alone decides when a session ends.
+// database, which alone decides when a session ends. The cookie itself ends
+// with the browser, with no "keep me signed in": the console opens personal
+// data and settings, so closing the browser on a shared machine should sign
+// its admin out, and the session's short idle timeout and lifetime (2 and
+// 12 hours by default) leave a lasting cookie little to add.
 func newAdminCookieStore(secret []byte, secure bool) *sessions.CookieStore {
-	s := sessions.NewCookieStore(
-		deriveKey(secret, "roster/admin/hash-key"),
-		deriveKey(secret, "roster/admin/encryption-key"),
-	)
-	s.MaxAge(0) // no second expiry inside the cookie; each save sets Max-Age
-	s.Options.Path = "/"
-	s.Options.HttpOnly = true
-	// Lax, not Strict: the browser must send it on the redirect back from the
-	// identity provider and when someone follows a link into the console.
-	s.Options.SameSite = http.SameSiteLaxMode
-	s.Options.Secure = secure
-	return s
+	return newCookieStore(secret, "admin", 0, secure)
 }
 
 // AdminSessionCookie returns the cookie that carries a console session
 // token, exactly as the server sets it at sign-in. The test kit uses it to
 // sign in without an identity provider.
 func AdminSessionCookie(d Deps, token string) (*http.Cookie, error) {
-	s := newAdminCookieStore(d.SecretKey, secureCookies(d))
-	encoded, err := securecookie.EncodeMulti(adminCookie, map[any]any{"token": token}, s.Codecs...)
+	secure := secureCookies(d)
+	s := newAdminCookieStore(d.SecretKey, secure)
+	name := cookieName(adminCookie, secure)
+	encoded, err := securecookie.EncodeMulti(name, map[any]any{"token": token}, s.Codecs...)
 	if err != nil {
 		return nil, err
 	}
-	return sessions.NewCookie(adminCookie, encoded, s.Options), nil
+	return sessions.NewCookie(name, encoded, s.Options), nil
 }
-
-// secureCookies: an https public URL means browsers reach us over TLS.
-func secureCookies(d Deps) bool { return d.Config.PublicURL != nil && d.Config.SecureCookies() }
 
 // token returns the session token from the request's cookie, or "".
 func (a *adminAuth) token(c echo.Context) string {
-	if _, err := c.Cookie(adminCookie); err != nil {
+	if _, err := c.Cookie(a.name); err != nil {
 		return ""
 	}
-	sess, err := a.cookies.New(c.Request(), adminCookie)
+	sess, err := a.cookies.New(c.Request(), a.name)
 	if err != nil {
 		return "" // forged, from another key, or garbled: as good as none
 	}
@@ -121,20 +110,24 @@ func (a *adminAuth) token(c echo.Context) string {
 	return token
 }
 
-// setToken gives the browser the token of a new session, kept until the
-// session's absolute expiry.
-func (a *adminAuth) setToken(c echo.Context, token string, expires time.Time) error {
-	sess := sessions.NewSession(a.cookies, adminCookie)
+// signedIn gives the browser the token of a new session, in a cookie that
+// ends with the browser, and a new CSRF token: one known before sign-in (a
+// planted cookie, a page fetched earlier) is worth nothing after it.
+func (a *adminAuth) signedIn(c echo.Context, token string) error {
+	sess := sessions.NewSession(a.cookies, a.name)
 	opts := *a.cookies.Options
-	opts.MaxAge = max(int(expires.Sub(a.clock.Now()).Seconds()), 1)
 	sess.Options = &opts
 	sess.Values["token"] = token
-	return a.cookies.Save(c.Request(), c.Response(), sess)
+	if err := a.cookies.Save(c.Request(), c.Response(), sess); err != nil {
+		return err
+	}
+	a.csrf.rotate(c)
+	return nil
 }
 
 // clearToken deletes the session cookie.
 func (a *adminAuth) clearToken(c echo.Context) {
-	sess := sessions.NewSession(a.cookies, adminCookie)
+	sess := sessions.NewSession(a.cookies, a.name)
 	opts := *a.cookies.Options
 	opts.MaxAge = -1
 	sess.Options = &opts
@@ -295,39 +288,4 @@ func safeReturnTo(s string) string {
 		return ""
 	}
 	return s
-}
-
-// csrfProtection checks every unsafe request to a non-API route. Browsers
-// that send Sec-Fetch-Site are judged by it (a same-origin form passes, a
-// cross-site one is refused); others, and same-site requests, need the
-// token from the form field csrf_token or the X-CSRF-Token header, which
-// must match the roster_csrf cookie. Every failure is the 403 page.
-func csrfProtection(secure bool) echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		Skipper: func(c echo.Context) bool {
-			p := c.Request().URL.Path
-			// The API authenticates with bearer tokens, not cookies; static
-			// files and probes have no forms and must not set cookies.
-			return isAPI(p) || strings.HasPrefix(p, "/static/") ||
-				p == "/healthz" || p == "/readyz" || p == "/favicon.ico"
-		},
-		TokenLookup:    "form:csrf_token,header:X-CSRF-Token",
-		ContextKey:     csrfTokenKey,
-		CookieName:     csrfCookie,
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSameSite: http.SameSiteLaxMode,
-		CookieSecure:   secure,
-		ErrorHandler:   func(error, echo.Context) error { return errCSRF() },
-		AllowSecFetchSiteFunc: func(c echo.Context) (bool, error) {
-			if c.Request().Header.Get(echo.HeaderSecFetchSite) == "same-site" {
-				return false, nil // a sibling host or port: fall back to the token
-			}
-			return false, errCSRF()
-		},
-	})
-}
-
-func errCSRF() error {
-	return apperr.Forbidden("This form did not come from a Roster page, or the page is too old. Go back, reload it and try again.")
 }

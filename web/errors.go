@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"roster/internal/apperr"
+	"roster/internal/database"
 	"roster/internal/ratelimit"
 	"roster/views"
 	"roster/views/pages"
@@ -53,6 +54,10 @@ var codeOf = map[int]string{
 	http.StatusServiceUnavailable:    "UNAVAILABLE",
 }
 
+// retryAfterSeconds is the Retry-After of a 503: a database restart or
+// failover usually takes a few seconds.
+const retryAfterSeconds = "5"
+
 // failure is an error reduced to what may be shown.
 type failure struct {
 	status     int
@@ -74,7 +79,7 @@ var wording = map[int][2]string{
 	http.StatusRequestEntityTooLarge: {"Request too large", "The request body is larger than Roster accepts."},
 	http.StatusTooManyRequests:       {"Too many requests", "Slow down and try again in a moment."},
 	http.StatusInternalServerError:   {"Something went wrong", "An unexpected error occurred on our side. It has been logged; please try again."},
-	http.StatusServiceUnavailable:    {"Service unavailable", "Roster cannot serve this right now. Please try again shortly."},
+	http.StatusServiceUnavailable:    {"Temporarily unavailable", "The service is temporarily unavailable. Please try again in a moment."},
 }
 
 func wordsFor(status int) (title, message string) {
@@ -88,7 +93,8 @@ func wordsFor(status int) (title, message string) {
 }
 
 // classify reduces err to a failure. known is false for errors nobody meant
-// to show; they become a generic 500.
+// to show; they become a generic 500, or a 503 while the database cannot be
+// reached.
 func classify(err error) (f failure, known bool) {
 	var ae *apperr.Error
 	var code apperr.Code
@@ -124,9 +130,14 @@ func classify(err error) (f failure, known bool) {
 			f.message = msg
 		}
 	}
-	if f.status == 0 {
+	switch {
+	case f.status == 0 && database.Unavailable(err):
+		// The database is down or unreachable: nothing is wrong with the
+		// request, and the same request will work once it is back.
+		f = failure{status: http.StatusServiceUnavailable, code: codeOf[http.StatusServiceUnavailable]}
+	case f.status == 0:
 		f = failure{status: http.StatusInternalServerError, code: codeOf[http.StatusInternalServerError]}
-	} else {
+	default:
 		known = true
 	}
 	title, message := wordsFor(f.status)
@@ -161,8 +172,13 @@ func newErrorHandler(log *slog.Logger, secrets *tokenPaths) echo.HTTPErrorHandle
 		if c.Response().Committed {
 			return // part of the answer is already out; nothing sane to add
 		}
-		if f.retryAfter > 0 {
+		switch {
+		case f.retryAfter > 0:
 			c.Response().Header().Set("Retry-After", strconv.Itoa(f.retryAfter))
+		case f.status == http.StatusServiceUnavailable:
+			// Clients and proxies may retry on their own; the pool reconnects
+			// by itself once the database is back.
+			c.Response().Header().Set("Retry-After", retryAfterSeconds)
 		}
 
 		var werr error

@@ -11,6 +11,6 @@ import (
 // rules, to register stand-in routes on (testkit.WithRoutes) until real
 // console pages exist.
 func ConsoleGroup(e *echo.Echo, d Deps) *echo.Group {
-	auth := newAdminAuth(adminauth.New(store.New(d.DB), d.Clock), d.Clock, d.SecretKey, secureCookies(d))
+	auth := newAdminAuth(adminauth.New(store.New(d.DB), d.Clock), d.SecretKey, newCSRFGuard(d))
 	return consoleGroup(e, auth)
 }

@@ -1,52 +1,36 @@
 package web
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"net/http"
-
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
 	"roster/views"
 )
 
-// flashCookie has a Roster-specific name: an OIDC provider on the same host
-// shares our cookie jar (ports do not separate cookies).
+// flashCookie is the base name of the cookie that carries a flash.
 const flashCookie = "roster_flash"
 
-// flashStoreKey is where withFlashes puts the store in the echo context.
+// flashStoreKey is where withFlashes puts the flashes in the echo context.
 const flashStoreKey = "roster.flash_store"
 
-// deriveKey makes an independent key for one purpose from the secret key,
-// so the signing and the encryption keys are never the same bytes.
-func deriveKey(secret []byte, label string) []byte {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(label))
-	return m.Sum(nil)
+// flashes is the cookie store of flash messages and the cookie's name.
+type flashes struct {
+	store *sessions.CookieStore
+	name  string
 }
 
-// newFlashStore returns the signed and encrypted cookie store for flashes.
-func newFlashStore(secret []byte, secure bool) *sessions.CookieStore {
-	s := sessions.NewCookieStore(
-		deriveKey(secret, "roster/flash/hash-key"),
-		deriveKey(secret, "roster/flash/encryption-key"), // 32 bytes: AES-256
-	)
+// newFlashes returns the signed and encrypted cookie store for flashes.
+func newFlashes(secret []byte, secure bool) flashes {
 	// A flash is read on the very next page; one left unread for ten
 	// minutes is stale.
-	s.MaxAge(600)
-	s.Options.Path = "/"
-	s.Options.HttpOnly = true
-	s.Options.SameSite = http.SameSiteLaxMode
-	s.Options.Secure = secure
-	return s
+	return flashes{store: newCookieStore(secret, "flash", 600, secure), name: cookieName(flashCookie, secure)}
 }
 
 // withFlashes makes the store available to setFlash and popFlash.
-func withFlashes(s *sessions.CookieStore) echo.MiddlewareFunc {
+func withFlashes(f flashes) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			c.Set(flashStoreKey, s)
+			c.Set(flashStoreKey, f)
 			return next(c)
 		}
 	}
@@ -55,8 +39,8 @@ func withFlashes(s *sessions.CookieStore) echo.MiddlewareFunc {
 // setFlash leaves a message for the next page the browser shows, typically
 // right before a redirect after a successful POST. A second call replaces it.
 func setFlash(c echo.Context, kind views.FlashKind, message string) error {
-	s := c.Get(flashStoreKey).(*sessions.CookieStore)
-	sess, _ := s.New(c.Request(), flashCookie) // a bad old cookie is simply replaced
+	f := c.Get(flashStoreKey).(flashes)
+	sess, _ := f.store.New(c.Request(), f.name) // a bad old cookie is simply replaced
 	sess.Values["kind"] = string(kind)
 	sess.Values["message"] = message
 	return sess.Save(c.Request(), c.Response())
@@ -65,14 +49,14 @@ func setFlash(c echo.Context, kind views.FlashKind, message string) error {
 // popFlash returns the waiting message, if any, and deletes its cookie so it
 // shows once. A cookie that fails verification is dropped silently.
 func popFlash(c echo.Context) views.Flash {
-	s, ok := c.Get(flashStoreKey).(*sessions.CookieStore)
+	fl, ok := c.Get(flashStoreKey).(flashes)
 	if !ok {
 		return views.Flash{}
 	}
-	if _, err := c.Cookie(flashCookie); err != nil {
+	if _, err := c.Cookie(fl.name); err != nil {
 		return views.Flash{} // the common case: no cookie, nothing to decode
 	}
-	sess, err := s.New(c.Request(), flashCookie)
+	sess, err := fl.store.New(c.Request(), fl.name)
 	var f views.Flash
 	if err == nil {
 		kind, _ := sess.Values["kind"].(string)

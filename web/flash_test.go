@@ -75,9 +75,10 @@ func TestFlashCookie(t *testing.T) {
 	for _, tt := range []struct {
 		publicURL string
 		secure    bool
+		name      string
 	}{
-		{"http://127.0.0.1:8080", false},
-		{"https://roster.example.com", true},
+		{"http://127.0.0.1:8080", false, "roster_flash"},
+		{"https://roster.example.com", true, "__Host-roster_flash"},
 	} {
 		srv := newFlashTestServer(t, tt.publicURL)
 		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -88,12 +89,12 @@ func TestFlashCookie(t *testing.T) {
 		res.Body.Close()
 		var c *http.Cookie
 		for _, rc := range res.Cookies() {
-			if rc.Name == "roster_flash" {
+			if rc.Name == tt.name {
 				c = rc
 			}
 		}
 		if c == nil {
-			t.Fatalf("%s: no roster_flash cookie", tt.publicURL)
+			t.Fatalf("%s: no %s cookie", tt.publicURL, tt.name)
 		}
 		if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != tt.secure || c.Path != "/" {
 			t.Errorf("%s: cookie %+v; want HttpOnly, SameSite=Lax, Secure=%v, Path=/", tt.publicURL, c, tt.secure)

@@ -78,7 +78,7 @@ func (h hostedInvitationsHandler) accept(c echo.Context) error {
 		if lerr != nil {
 			return lerr
 		}
-		d := hosted.InvitationData{PasswordError: apperr.FieldErrors(err)["password"]}
+		d := hosted.InvitationData{PasswordError: apperr.FieldErrors(err)["password"], Keep: keepSignedIn(c)}
 		if d.PasswordError == "" {
 			d.Problem = orgErrorMessage(err)
 		}
@@ -87,7 +87,7 @@ func (h hostedInvitationsHandler) accept(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.auth.finishSignIn(c, userID, orgID, enduser.MethodEmail, "")
+	return h.auth.finishSignIn(c, signedIn{UserID: userID, OrgID: orgID, Method: enduser.MethodEmail, Keep: keepSignedIn(c)})
 }
 
 // passwordOffered reports whether the invitation's page offers to set a

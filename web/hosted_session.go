@@ -34,7 +34,7 @@ import (
 	"roster/views/pages/hosted"
 )
 
-// Cookie names of hosted sign-in; Roster's own, like the console's.
+// Base names of the cookies of hosted sign-in (cookies.go).
 const (
 	// userCookie carries the end user's session token: 256 random bits,
 	// only their SHA-256 stored. The database alone says whether it is live.
@@ -53,39 +53,40 @@ const hostedHome = "/my-organizations"
 // hostedAuth reads and writes the end-user session cookie and runs the step
 // after every sign-in.
 type hostedAuth struct {
-	users  *enduser.Service
-	clock  clock.Clock
-	secure bool
-	log    *slog.Logger
-	state  *sessions.CookieStore // signInStateCookie, signed and encrypted
+	users      *enduser.Service
+	clock      clock.Clock
+	secure     bool
+	log        *slog.Logger
+	csrf       csrfGuard
+	userCookie string                // the session cookie's name
+	state      *sessions.CookieStore // signInStateCookie, signed and encrypted
+	stateName  string                // its name
 }
 
-func newHostedAuth(users *enduser.Service, d Deps) *hostedAuth {
+func newHostedAuth(users *enduser.Service, d Deps, csrf csrfGuard) *hostedAuth {
 	secure := secureCookies(d)
-	st := sessions.NewCookieStore(
-		deriveKey(d.SecretKey, "roster/signin/hash-key"),
-		deriveKey(d.SecretKey, "roster/signin/encryption-key"),
-	)
-	st.MaxAge(3600) // an email code lives at most an hour
-	st.Options.Path = "/"
-	st.Options.HttpOnly = true
-	st.Options.SameSite = http.SameSiteLaxMode
-	st.Options.Secure = secure
-	return &hostedAuth{users: users, clock: d.Clock, secure: secure, log: d.Log, state: st}
+	return &hostedAuth{
+		users: users, clock: d.Clock, secure: secure, log: d.Log, csrf: csrf,
+		userCookie: cookieName(userCookie, secure),
+		state:      newCookieStore(d.SecretKey, "signin", 3600, secure), // an email code lives at most an hour
+		stateName:  cookieName(signInStateCookie, secure),
+	}
 }
 
 // token returns the session token of the request's cookie, or "".
 func (h *hostedAuth) token(c echo.Context) string {
-	ck, err := c.Cookie(userCookie)
+	ck, err := c.Cookie(h.userCookie)
 	if err != nil {
 		return ""
 	}
 	return ck.Value
 }
 
+// setCookie sets the session cookie: maxAge 0 makes a cookie that ends
+// with the browser, -1 deletes it.
 func (h *hostedAuth) setCookie(c echo.Context, value string, maxAge int) {
 	c.SetCookie(&http.Cookie{
-		Name: userCookie, Value: value, Path: "/", MaxAge: maxAge,
+		Name: h.userCookie, Value: value, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode,
 	})
 }
@@ -141,9 +142,14 @@ func (h *hostedAuth) currentUser(c echo.Context) *enduser.Session {
 // startUserSession ends any current end-user session of this browser, starts a new one
 // (new id, new cookie: rotation at sign-in) for userID acting in orgID ("" = none yet),
 // records method ("EMAIL", "PASSWORD", "GOOGLE", "OIDC", …) as the membership's
-// primary_identity_provider when orgID is set, updates users.last_login_at, audits, and
-// sets the cookie `roster_session` (HttpOnly, SameSite=Lax, Secure behind TLS).
-func (h *hostedAuth) startUserSession(c echo.Context, userID, orgID, method string) error {
+// primary_identity_provider when orgID is set, updates users.last_login_at, audits, sets
+// the session cookie (HttpOnly, SameSite=Lax, Secure and __Host- behind TLS) and gives
+// the browser a new CSRF token.
+//
+// The cookie ends with the browser unless keep ("Keep me signed in"): then it lasts as
+// long as the session may (its absolute expiry). Either way the session ends on the
+// server after its idle timeout or lifetime, whichever comes first.
+func (h *hostedAuth) startUserSession(c echo.Context, userID, orgID, method string, keep bool) error {
 	ctx := c.Request().Context()
 	if old := h.token(c); old != "" {
 		if err := h.users.EndSession(ctx, old, enduser.ReasonSignedInAgain); err != nil {
@@ -155,27 +161,44 @@ func (h *hostedAuth) startUserSession(c echo.Context, userID, orgID, method stri
 	if err != nil {
 		return err
 	}
-	h.setCookie(c, token, max(int(sess.AbsoluteExpiresAt.Sub(h.clock.Now()).Seconds()), 1))
+	maxAge := 0
+	if keep {
+		maxAge = max(int(sess.AbsoluteExpiresAt.Sub(h.clock.Now()).Seconds()), 1)
+	}
+	h.setCookie(c, token, maxAge)
+	h.csrf.rotate(c)
 	h.remember(c, &sess)
 	return nil
+}
+
+// signedIn is what a sign-in method hands to finishSignIn.
+type signedIn struct {
+	UserID string
+	// OrgID, when not "", is the org the flow already chose (an accepted
+	// invitation).
+	OrgID    string
+	Method   string // EMAIL, PASSWORD, GOOGLE, …
+	ReturnTo string
+	// Keep is the person's "Keep me signed in": the session cookie outlives
+	// the browser.
+	Keep bool
 }
 
 // finishSignIn is THE post-sign-in step every method ends with: if the user has one active
 // org → sign in to it; several → the org picker (/choose-organization); none → "my
 // organizations" page (pending invitations, sign-up-creates-org); then redirect to the
 // allowlisted return_to (environment_settings.allowed_redirect_urls) or the hosted home.
-// orgID, when not "", is the org the flow already chose (e.g. an accepted invitation).
-func (h *hostedAuth) finishSignIn(c echo.Context, userID, orgID, method, returnTo string) error {
+func (h *hostedAuth) finishSignIn(c echo.Context, in signedIn) error {
 	ctx := c.Request().Context()
-	target, err := h.users.ReturnTo(ctx, returnTo)
+	target, err := h.users.ReturnTo(ctx, in.ReturnTo)
 	if err != nil {
 		return err
 	}
-	org, next, err := h.users.Landing(ctx, userID, orgID)
+	org, next, err := h.users.Landing(ctx, in.UserID, in.OrgID)
 	if err != nil {
 		return err
 	}
-	if err := h.startUserSession(c, userID, org, method); err != nil {
+	if err := h.startUserSession(c, in.UserID, org, in.Method, in.Keep); err != nil {
 		return err
 	}
 	h.clearSignInState(c)
@@ -317,10 +340,11 @@ type signInState struct {
 	// account: the code's challenge, the masked address it went to, and the
 	// provider's name.
 	LinkChallenge, LinkEmail, LinkProvider string
+	Keep                                   bool // "Keep me signed in" was ticked
 }
 
 func (h *hostedAuth) saveSignInState(c echo.Context, st signInState) error {
-	sess := sessions.NewSession(h.state, signInStateCookie)
+	sess := sessions.NewSession(h.state, h.stateName)
 	opts := *h.state.Options
 	sess.Options = &opts
 	sess.Values["email"] = st.Email
@@ -331,32 +355,35 @@ func (h *hostedAuth) saveSignInState(c echo.Context, st signInState) error {
 	sess.Values["link_challenge"] = st.LinkChallenge
 	sess.Values["link_email"] = st.LinkEmail
 	sess.Values["link_provider"] = st.LinkProvider
+	sess.Values["keep"] = st.Keep
 	return h.state.Save(c.Request(), c.Response(), sess)
 }
 
 // signInStateOf reads the sign-in in progress; a missing or forged cookie
 // gives the zero value.
 func (h *hostedAuth) signInStateOf(c echo.Context) signInState {
-	if _, err := c.Cookie(signInStateCookie); err != nil {
+	if _, err := c.Cookie(h.stateName); err != nil {
 		return signInState{}
 	}
-	sess, err := h.state.New(c.Request(), signInStateCookie)
+	sess, err := h.state.New(c.Request(), h.stateName)
 	if err != nil {
 		return signInState{}
 	}
 	str := func(k string) string { v, _ := sess.Values[k].(string); return v }
 	link, _ := sess.Values["link"].(bool)
+	keep, _ := sess.Values["keep"].(bool)
 	return signInState{
 		Email: str("email"), Challenge: str("challenge"), Link: link, ReturnTo: str("return_to"), Sent: str("sent"),
 		LinkChallenge: str("link_challenge"), LinkEmail: str("link_email"), LinkProvider: str("link_provider"),
+		Keep: keep,
 	}
 }
 
 func (h *hostedAuth) clearSignInState(c echo.Context) {
-	if _, err := c.Cookie(signInStateCookie); err != nil {
+	if _, err := c.Cookie(h.stateName); err != nil {
 		return
 	}
-	sess := sessions.NewSession(h.state, signInStateCookie)
+	sess := sessions.NewSession(h.state, h.stateName)
 	opts := *h.state.Options
 	opts.MaxAge = -1
 	sess.Options = &opts

@@ -74,26 +74,38 @@ func (h hostedSignInHandler) renderSignIn(c echo.Context, status int, d hosted.S
 // identify shows the methods for the typed address; the page is the same
 // whether or not the address has an account.
 func (h hostedSignInHandler) identify(c echo.Context) error {
-	email, returnTo := c.FormValue("email"), c.FormValue("return_to")
+	email, returnTo, keep := c.FormValue("email"), c.FormValue("return_to"), keepSignedIn(c)
 	m, err := h.users.Identify(c.Request().Context(), email, c.RealIP())
 	if errs := apperr.FieldErrors(err); errs != nil {
-		return h.renderSignIn(c, http.StatusUnprocessableEntity, hosted.SignInData{Email: email, EmailError: errs["email"], ReturnTo: returnTo})
+		return h.renderSignIn(c, http.StatusUnprocessableEntity, hosted.SignInData{Email: email, EmailError: errs["email"], ReturnTo: returnTo, Keep: keep})
 	}
 	if err != nil {
 		return err
 	}
-	return h.renderMethods(c, http.StatusOK, m, returnTo, "")
+	return h.renderMethods(c, http.StatusOK, m, returnTo, keep, "")
 }
 
-func (h hostedSignInHandler) renderMethods(c echo.Context, status int, m enduser.Methods, returnTo, passwordError string) error {
+// keepSignedIn reads the "Keep me signed in" checkbox of a sign-in form
+// (or its choice carried on in a hidden field or a link).
+func keepSignedIn(c echo.Context) bool { return c.FormValue("keep") == "1" }
+
+func (h hostedSignInHandler) renderMethods(c echo.Context, status int, m enduser.Methods, returnTo string, keep bool, passwordError string) error {
 	d := hosted.MethodsData{
-		Email: m.Email, ReturnTo: returnTo, EmailLink: m.EmailLink, EmailCode: m.EmailCode,
+		Email: m.Email, ReturnTo: returnTo, Keep: keep, EmailLink: m.EmailLink, EmailCode: m.EmailCode,
 		Password: m.Password, SignUp: m.SignUp, PasswordError: passwordError,
 	}
 	for _, s := range m.Social {
-		d.Social = append(d.Social, hosted.SocialButton{
-			Name: s.Name, Kind: s.Kind, URL: withReturnTo("/signin/social/"+url.PathEscape(s.ID), returnTo),
-		})
+		start, q := "/signin/social/"+url.PathEscape(s.ID), url.Values{}
+		if returnTo != "" {
+			q.Set("return_to", returnTo)
+		}
+		if keep {
+			q.Set("keep", "1") // carried through the provider in the flow cookie
+		}
+		if len(q) > 0 {
+			start += "?" + q.Encode()
+		}
+		d.Social = append(d.Social, hosted.SocialButton{Name: s.Name, Kind: s.Kind, URL: start})
 	}
 	p, err := h.auth.page(c, "Sign in")
 	if err != nil {
@@ -105,15 +117,15 @@ func (h hostedSignInHandler) renderMethods(c echo.Context, status int, m enduser
 // sendEmail mails a link, a code or both, then shows where to enter the
 // code (or to check the inbox).
 func (h hostedSignInHandler) sendEmail(c echo.Context) error {
-	email, returnTo := c.FormValue("email"), c.FormValue("return_to")
+	email, returnTo, keep := c.FormValue("email"), c.FormValue("return_to"), keepSignedIn(c)
 	ch, err := h.users.StartEmailSignIn(c.Request().Context(), email, returnTo, c.RealIP())
 	if errs := apperr.FieldErrors(err); errs != nil {
-		return h.renderSignIn(c, http.StatusUnprocessableEntity, hosted.SignInData{Email: email, EmailError: errs["email"], ReturnTo: returnTo})
+		return h.renderSignIn(c, http.StatusUnprocessableEntity, hosted.SignInData{Email: email, EmailError: errs["email"], ReturnTo: returnTo, Keep: keep})
 	}
 	if err != nil {
 		return err
 	}
-	st := signInState{Email: ch.Email, Challenge: ch.Challenge, Link: ch.Link, ReturnTo: returnTo, Sent: "signin"}
+	st := signInState{Email: ch.Email, Challenge: ch.Challenge, Link: ch.Link, ReturnTo: returnTo, Sent: "signin", Keep: keep}
 	if err := h.auth.saveSignInState(c, st); err != nil {
 		return err
 	}
@@ -128,7 +140,7 @@ func (h hostedSignInHandler) codePage(c echo.Context) error {
 	if st.Challenge == "" {
 		return c.Redirect(http.StatusSeeOther, "/signin")
 	}
-	return h.renderCode(c, http.StatusOK, hosted.CodeData{Email: st.Email, Link: st.Link, ReturnTo: st.ReturnTo})
+	return h.renderCode(c, http.StatusOK, hosted.CodeData{Email: st.Email, Link: st.Link, ReturnTo: st.ReturnTo, Keep: st.Keep})
 }
 
 func (h hostedSignInHandler) renderCode(c echo.Context, status int, d hosted.CodeData) error {
@@ -152,13 +164,13 @@ func (h hostedSignInHandler) checkCode(c echo.Context) error {
 	in, err := h.users.SignInWithCode(c.Request().Context(), st.Challenge, code, c.RealIP())
 	if errs := apperr.FieldErrors(err); errs != nil {
 		return h.renderCode(c, http.StatusUnprocessableEntity, hosted.CodeData{
-			Email: st.Email, Link: st.Link, Code: code, CodeError: errs["code"], ReturnTo: st.ReturnTo,
+			Email: st.Email, Link: st.Link, Code: code, CodeError: errs["code"], ReturnTo: st.ReturnTo, Keep: st.Keep,
 		})
 	}
 	if err != nil {
 		return h.signInRefused(c, err)
 	}
-	return h.auth.finishSignIn(c, in.UserID, "", in.Method, in.ReturnTo)
+	return h.auth.finishSignIn(c, signedIn{UserID: in.UserID, Method: in.Method, ReturnTo: in.ReturnTo, Keep: st.Keep})
 }
 
 // sentPage says a mail is on its way. What it says depends on the step
@@ -168,7 +180,7 @@ func (h hostedSignInHandler) sentPage(c echo.Context) error {
 	if st.Email == "" {
 		return c.Redirect(http.StatusSeeOther, "/signin")
 	}
-	d := hosted.SentData{Email: st.Email, ReturnTo: st.ReturnTo, Title: "Check your inbox"}
+	d := hosted.SentData{Email: st.Email, ReturnTo: st.ReturnTo, Keep: st.Keep, Title: "Check your inbox"}
 	switch st.Sent {
 	case "signup":
 		d.Title = "Confirm your email address"
@@ -187,7 +199,10 @@ func (h hostedSignInHandler) sentPage(c echo.Context) error {
 	return render(c, http.StatusOK, hosted.Sent(p, d))
 }
 
-// linkPage shows what a sign-in link will do; only the button uses it.
+// linkPage shows what a sign-in link will do; only the button uses it. The
+// link may open in another browser than the one that asked for it, so the
+// page asks again whether to keep the person signed in (ticked if this
+// browser asked for the link with the box ticked).
 func (h hostedSignInHandler) linkPage(c echo.Context) error {
 	token := c.Param("token")
 	info, err := h.users.LinkStatus(c.Request().Context(), token)
@@ -204,6 +219,7 @@ func (h hostedSignInHandler) linkPage(c echo.Context) error {
 	return render(c, http.StatusOK, hosted.Link(p, hosted.LinkData{
 		Title: "Sign in to " + p.AppName, Lead: "Use the button to finish signing in on this device.",
 		Email: info.Email, Action: "/signin/link/" + url.PathEscape(token), Button: "Sign in",
+		Keep: h.auth.signInStateOf(c).Keep,
 	}))
 }
 
@@ -212,16 +228,16 @@ func (h hostedSignInHandler) useLink(c echo.Context) error {
 	if err != nil {
 		return h.signInRefused(c, err)
 	}
-	return h.auth.finishSignIn(c, in.UserID, "", in.Method, in.ReturnTo)
+	return h.auth.finishSignIn(c, signedIn{UserID: in.UserID, Method: in.Method, ReturnTo: in.ReturnTo, Keep: keepSignedIn(c)})
 }
 
 // password signs in with a password; a refusal shows beside the field.
 func (h hostedSignInHandler) password(c echo.Context) error {
-	email, returnTo := c.FormValue("email"), c.FormValue("return_to")
+	email, returnTo, keep := c.FormValue("email"), c.FormValue("return_to"), keepSignedIn(c)
 	ctx := c.Request().Context()
 	in, err := h.users.SignInWithPassword(ctx, email, c.FormValue("password"), returnTo, c.RealIP())
 	if err == nil {
-		return h.auth.finishSignIn(c, in.UserID, "", in.Method, in.ReturnTo)
+		return h.auth.finishSignIn(c, signedIn{UserID: in.UserID, Method: in.Method, ReturnTo: in.ReturnTo, Keep: keep})
 	}
 	msg := apperr.FieldErrors(err)["password"]
 	if errors.Is(err, enduser.ErrEmailUnconfirmed) {
@@ -234,12 +250,12 @@ func (h hostedSignInHandler) password(c echo.Context) error {
 	}
 	m, merr := h.users.Methods(ctx, email)
 	if errs := apperr.FieldErrors(merr); errs != nil {
-		return h.renderSignIn(c, http.StatusUnprocessableEntity, hosted.SignInData{Email: email, EmailError: errs["email"], ReturnTo: returnTo})
+		return h.renderSignIn(c, http.StatusUnprocessableEntity, hosted.SignInData{Email: email, EmailError: errs["email"], ReturnTo: returnTo, Keep: keep})
 	}
 	if merr != nil {
 		return merr
 	}
-	return h.renderMethods(c, http.StatusUnprocessableEntity, m, returnTo, msg)
+	return h.renderMethods(c, http.StatusUnprocessableEntity, m, returnTo, keep, msg)
 }
 
 func (h hostedSignInHandler) signUpPage(c echo.Context) error {
@@ -294,6 +310,7 @@ func (h hostedSignInHandler) verifyPage(c echo.Context) error {
 	return render(c, http.StatusOK, hosted.Link(p, hosted.LinkData{
 		Title: "Confirm your email address", Lead: "Confirm that you created this account. Then you are signed in, and your password works from now on.",
 		Email: info.Email, Action: "/signin/verify/" + url.PathEscape(token), Button: "Confirm and sign in",
+		Keep: h.auth.signInStateOf(c).Keep,
 	}))
 }
 
@@ -305,7 +322,7 @@ func (h hostedSignInHandler) verify(c echo.Context) error {
 	if err := setFlash(c, views.FlashSuccess, "Your email address is confirmed."); err != nil {
 		return err
 	}
-	return h.auth.finishSignIn(c, in.UserID, "", in.Method, in.ReturnTo)
+	return h.auth.finishSignIn(c, signedIn{UserID: in.UserID, Method: in.Method, ReturnTo: in.ReturnTo, Keep: keepSignedIn(c)})
 }
 
 func (h hostedSignInHandler) forgotPage(c echo.Context) error {
@@ -338,10 +355,10 @@ func (h hostedSignInHandler) forgot(c echo.Context) error {
 }
 
 func (h hostedSignInHandler) resetPage(c echo.Context) error {
-	return h.renderReset(c, http.StatusOK, "")
+	return h.renderReset(c, http.StatusOK, "", h.auth.signInStateOf(c).Keep)
 }
 
-func (h hostedSignInHandler) renderReset(c echo.Context, status int, passwordError string) error {
+func (h hostedSignInHandler) renderReset(c echo.Context, status int, passwordError string, keep bool) error {
 	token := c.Param("token")
 	info, err := h.users.ResetStatus(c.Request().Context(), token)
 	if err != nil {
@@ -357,14 +374,14 @@ func (h hostedSignInHandler) renderReset(c echo.Context, status int, passwordErr
 	return render(c, status, hosted.Link(p, hosted.LinkData{
 		Title: "Set a new password", Lead: "Choose a new password. Setting it signs you out on every other device.",
 		Email: info.Email, Action: "/signin/reset/" + url.PathEscape(token), Button: "Set password and sign in",
-		Password: true, PasswordError: passwordError,
+		Password: true, PasswordError: passwordError, Keep: keep,
 	}))
 }
 
 func (h hostedSignInHandler) reset(c echo.Context) error {
 	in, err := h.users.ResetPassword(c.Request().Context(), c.Param("token"), c.FormValue("password"))
 	if errs := apperr.FieldErrors(err); errs != nil {
-		return h.renderReset(c, http.StatusUnprocessableEntity, errs["password"])
+		return h.renderReset(c, http.StatusUnprocessableEntity, errs["password"], keepSignedIn(c))
 	}
 	if err != nil {
 		return h.signInRefused(c, err)
@@ -372,7 +389,7 @@ func (h hostedSignInHandler) reset(c echo.Context) error {
 	if err := setFlash(c, views.FlashSuccess, "Your new password is set."); err != nil {
 		return err
 	}
-	return h.auth.finishSignIn(c, in.UserID, "", in.Method, "")
+	return h.auth.finishSignIn(c, signedIn{UserID: in.UserID, Method: in.Method, Keep: keepSignedIn(c)})
 }
 
 // signOut ends the session. A local return_to (an invitation page asking

@@ -31,28 +31,25 @@ type hostedSocialHandler struct {
 	users  *enduser.Service // rate limits, the link code
 	log    *slog.Logger
 	flows  *sessions.CookieStore // socialCookie
+	name   string                // its name
 }
 
-// socialCookie carries a social sign-in between start and callback.
+// socialCookie (base name) carries a social sign-in between start and
+// callback.
 const socialCookie = "roster_social"
 
 // socialFlowLifetime bounds a sign-in at the provider.
 const socialFlowLifetime = 10 * time.Minute
 
 func newHostedSocialHandler(auth *hostedAuth, soc *social.Service, users *enduser.Service, d Deps) hostedSocialHandler {
-	flows := sessions.NewCookieStore(
-		deriveKey(d.SecretKey, "roster/social/hash-key"),
-		deriveKey(d.SecretKey, "roster/social/encryption-key"),
-	)
-	// The codec refuses older cookies too, so a flow cannot be kept and
-	// replayed later.
-	flows.MaxAge(int(socialFlowLifetime.Seconds()))
-	flows.Options.Path = "/signin/social/"
-	flows.Options.HttpOnly = true
-	// Lax, or the browser would not send it on the provider's redirect back.
-	flows.Options.SameSite = http.SameSiteLaxMode
-	flows.Options.Secure = secureCookies(d)
-	return hostedSocialHandler{auth: auth, social: soc, users: users, log: d.Log, flows: flows}
+	secure := secureCookies(d)
+	return hostedSocialHandler{
+		auth: auth, social: soc, users: users, log: d.Log,
+		// The codec refuses older cookies too, so a flow cannot be kept and
+		// replayed later.
+		flows: newCookieStore(d.SecretKey, "social", int(socialFlowLifetime.Seconds()), secure),
+		name:  cookieName(socialCookie, secure),
+	}
 }
 
 // Routes registers the social sign-in routes. The sign-in page's buttons
@@ -75,14 +72,14 @@ func (h hostedSocialHandler) start(c echo.Context) error {
 	if err != nil {
 		return h.problem(c, err, social.Result{})
 	}
-	if err := h.saveFlow(c, flow, c.QueryParam("return_to")); err != nil {
+	if err := h.saveFlow(c, flow, c.QueryParam("return_to"), c.QueryParam("keep") == "1"); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, target)
 }
 
 func (h hostedSocialHandler) callback(c echo.Context) error {
-	flow, returnTo, ok := h.takeFlow(c)
+	flow, returnTo, keep, ok := h.takeFlow(c)
 	if !ok {
 		return h.page(c, hosted.SocialProblemData{
 			Reason: "no-state", Status: http.StatusBadRequest, Title: "This sign-in has expired",
@@ -93,22 +90,22 @@ func (h hostedSocialHandler) callback(c echo.Context) error {
 	res, err := h.social.SignIn(c.Request().Context(), c.Param("provider"), flow, c.QueryParams())
 	var need *identity.InboxProofNeeded
 	if errors.As(err, &need) {
-		return h.startConfirm(c, need, res.Provider, returnTo)
+		return h.startConfirm(c, need, res.Provider, returnTo, keep)
 	}
 	if err != nil {
 		return h.problem(c, err, res)
 	}
-	return h.auth.finishSignIn(c, res.User.ID, "", res.Kind, returnTo)
+	return h.auth.finishSignIn(c, signedIn{UserID: res.User.ID, Method: res.Kind, ReturnTo: returnTo, Keep: keep})
 }
 
 // startConfirm mails a code to the existing account's address and asks for
 // it: the provider's word that the address is the person's is not enough.
-func (h hostedSocialHandler) startConfirm(c echo.Context, need *identity.InboxProofNeeded, provider, returnTo string) error {
+func (h hostedSocialHandler) startConfirm(c echo.Context, need *identity.InboxProofNeeded, provider, returnTo string, keep bool) error {
 	ch, err := h.users.StartIdentityLink(c.Request().Context(), need, provider, returnTo, c.RealIP())
 	if err != nil {
 		return err
 	}
-	st := signInState{LinkChallenge: ch.Challenge, LinkEmail: ch.MaskedEmail, LinkProvider: provider}
+	st := signInState{LinkChallenge: ch.Challenge, LinkEmail: ch.MaskedEmail, LinkProvider: provider, Keep: keep}
 	if err := h.auth.saveSignInState(c, st); err != nil {
 		return err
 	}
@@ -151,7 +148,7 @@ func (h hostedSocialHandler) confirm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.auth.finishSignIn(c, in.UserID, "", in.Method, in.ReturnTo)
+	return h.auth.finishSignIn(c, signedIn{UserID: in.UserID, Method: in.Method, ReturnTo: in.ReturnTo, Keep: st.Keep})
 }
 
 // problem turns what stopped a social sign-in into a page that says what
@@ -215,14 +212,15 @@ func (h hostedSocialHandler) page(c echo.Context, d hosted.SocialProblemData) er
 	return render(c, d.Status, hosted.SocialProblem(p, d))
 }
 
-func (h hostedSocialHandler) saveFlow(c echo.Context, f social.Flow, returnTo string) error {
-	sess := sessions.NewSession(h.flows, socialCookie)
+func (h hostedSocialHandler) saveFlow(c echo.Context, f social.Flow, returnTo string, keep bool) error {
+	sess := sessions.NewSession(h.flows, h.name)
 	opts := *h.flows.Options
 	sess.Options = &opts
 	sess.Values["provider"] = f.ProviderID
 	sess.Values["state"] = f.State
 	sess.Values["nonce"] = f.Nonce
 	sess.Values["verifier"] = f.Verifier
+	sess.Values["keep"] = keep
 	// finishSignIn decides whether return_to is honoured; keep it bounded.
 	if len(returnTo) <= 2000 {
 		sess.Values["return_to"] = returnTo
@@ -231,17 +229,19 @@ func (h hostedSocialHandler) saveFlow(c echo.Context, f social.Flow, returnTo st
 }
 
 // takeFlow reads the flow cookie and deletes it: each flow is good for one
-// callback.
-func (h hostedSocialHandler) takeFlow(c echo.Context) (social.Flow, string, bool) {
-	if _, err := c.Cookie(socialCookie); err != nil {
-		return social.Flow{}, "", false
+// callback. It returns the flow, where to go afterwards, and whether to keep
+// the person signed in.
+func (h hostedSocialHandler) takeFlow(c echo.Context) (f social.Flow, returnTo string, keep, ok bool) {
+	if _, err := c.Cookie(h.name); err != nil {
+		return social.Flow{}, "", false, false
 	}
-	sess, err := h.flows.New(c.Request(), socialCookie)
+	sess, err := h.flows.New(c.Request(), h.name)
 	get := func(k string) string { v, _ := sess.Values[k].(string); return v }
-	f := social.Flow{ProviderID: get("provider"), State: get("state"), Nonce: get("nonce"), Verifier: get("verifier")}
+	f = social.Flow{ProviderID: get("provider"), State: get("state"), Nonce: get("nonce"), Verifier: get("verifier")}
+	keep, _ = sess.Values["keep"].(bool)
 	sess.Options.MaxAge = -1
 	_ = h.flows.Save(c.Request(), c.Response(), sess) // deleting cannot fail to encode
-	return f, get("return_to"), err == nil && f.State != "" && f.Nonce != "" && f.Verifier != ""
+	return f, get("return_to"), keep, err == nil && f.State != "" && f.Nonce != "" && f.Verifier != ""
 }
 
 // providerName names the provider in a sentence.

@@ -34,9 +34,10 @@ func routes(e *echo.Echo, d Deps) {
 	// Console sign-in: CSRF on every form of every non-API route, the
 	// sign-in routes (open to all), then the console group, whose routes
 	// need a signed-in admin and follow the role rules (console_auth.go).
-	e.Use(csrfProtection(secureCookies(d)))
+	csrf := newCSRFGuard(d)
+	e.Use(csrf.protect())
 	admins := adminauth.New(st, d.Clock)
-	auth := newAdminAuth(admins, d.Clock, d.SecretKey, secureCookies(d))
+	auth := newAdminAuth(admins, d.SecretKey, csrf)
 	newSignInHandler(d, auth, admins).Routes(e)
 	console := consoleGroup(e, auth)
 
@@ -61,7 +62,7 @@ func routes(e *echo.Echo, d Deps) {
 
 	// Hosted end-user pages: sign-in, organizations, invitations. End users
 	// never see the console; these are outside its group (hosted_session.go).
-	userAuth := newHostedAuth(users, d)
+	userAuth := newHostedAuth(users, d, csrf)
 	hostedSignInHandler{auth: userAuth, users: users}.Routes(e)
 	newHostedSocialHandler(userAuth, socials, users, d).Routes(e)
 	hostedOrgsHandler{auth: userAuth, users: users, invites: invites}.Routes(e)

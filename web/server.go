@@ -51,7 +51,8 @@ func New(d Deps) *echo.Echo {
 	}
 
 	// An https public URL means browsers reach us over TLS (perhaps through
-	// a proxy): then cookies are Secure and HSTS is sent.
+	// a proxy): then cookies are Secure and __Host- (cookies.go) and HSTS
+	// is sent.
 	https := d.Config.PublicURL != nil && d.Config.SecureCookies()
 
 	e := echo.New()
@@ -81,7 +82,7 @@ func New(d Deps) *echo.Echo {
 			// The bulk import takes whole files and sets its own, larger limit.
 			Skipper: func(c echo.Context) bool { return c.Path() == "/api/v1/import" },
 		}),
-		withFlashes(newFlashStore(d.SecretKey, https)),
+		withFlashes(newFlashes(d.SecretKey, https)),
 		refuseManyEmails,
 	)
 
@@ -91,6 +92,20 @@ func New(d Deps) *echo.Echo {
 
 // requestIDKey is where the request id lives in the echo context.
 const requestIDKey = "roster.request_id"
+
+// logPathKey is where the request's path, as logs may show it (token
+// segments blanked), lives in the echo context.
+const logPathKey = "roster.log_path"
+
+// logPath is the request's path as any log line may show it: secret
+// segments (an invitation token) replaced by REDACTED. Use it, never
+// URL.Path, in every log line.
+func logPath(c echo.Context) string {
+	if p, ok := c.Get(logPathKey).(string); ok {
+		return p
+	}
+	return "(unknown)"
+}
 
 // requestID returns the id of the current request ("" outside the middleware).
 func requestID(c echo.Context) string {
@@ -119,6 +134,7 @@ func logRequests(log *slog.Logger, secrets *tokenPaths) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
+			c.Set(logPathKey, secrets.redact(c.Request().URL.Path))
 			err := next(c)
 			if err != nil {
 				// Only reached if something outside respondToErrors failed.
@@ -131,7 +147,7 @@ func logRequests(log *slog.Logger, secrets *tokenPaths) echo.MiddlewareFunc {
 			}
 			log.LogAttrs(req.Context(), level, "request",
 				slog.String("method", req.Method),
-				slog.String("path", secrets.redact(req.URL.Path)),
+				slog.String("path", logPath(c)),
 				slog.Int("status", res.Status),
 				slog.Int64("bytes", res.Size),
 				slog.Duration("duration", time.Since(start)),
@@ -161,9 +177,12 @@ func secureHeaders(hsts bool) echo.MiddlewareFunc {
 			// back-button caches. Static files override this.
 			h.Set("Cache-Control", "no-store")
 			if hsts {
-				// No includeSubDomains: Roster may live on a subdomain of a
-				// site whose other hosts are not ours to pin to https.
-				h.Set("Strict-Transport-Security", "max-age=31536000")
+				// includeSubDomains pins only hosts under Roster's own
+				// (*.roster.example.com for roster.example.com), never its
+				// parent or siblings, so it is safe wherever Roster lives;
+				// it keeps a network attacker from serving plain-http pages
+				// under Roster's name. No preload: that is the owner's call.
+				h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 			}
 			return next(c)
 		}

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -20,8 +22,12 @@ import (
 
 // Open connects to the database at url with at most maxConns connections
 // and checks that it answers.
+//
+// While the server is away the pool needs no help: database/sql drops
+// connections that broke and dials new ones for the next query, so Roster
+// answers 503 meanwhile (Unavailable) and serves again once it is back.
 func Open(ctx context.Context, url string, maxConns int) (*sqlx.DB, error) {
-	db, err := sqlx.Open("postgres", url)
+	db, err := sqlx.Open("postgres", withConnectTimeout(url))
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", redact(url), err)
 	}
@@ -39,6 +45,36 @@ func Open(ctx context.Context, url string, maxConns int) (*sqlx.DB, error) {
 		return nil, fmt.Errorf("connect to database %s: %w", redact(url), err)
 	}
 	return db, nil
+}
+
+// connectTimeout bounds one connection attempt, unless the URL (or
+// PGCONNECT_TIMEOUT) says otherwise. Without it a server behind a network
+// that drops packets holds each request for the system's TCP timeout
+// (minutes) instead of letting it fail fast with a 503.
+const connectTimeout = "5"
+
+// withConnectTimeout adds connect_timeout to a lib/pq URL or key=value
+// string that has none.
+func withConnectTimeout(dsn string) string {
+	if os.Getenv("PGCONNECT_TIMEOUT") != "" {
+		return dsn
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return dsn // sqlx.Open reports it
+		}
+		q := u.Query()
+		if q.Get("connect_timeout") == "" {
+			q.Set("connect_timeout", connectTimeout)
+			u.RawQuery = q.Encode()
+		}
+		return u.String()
+	}
+	if strings.Contains(dsn, "connect_timeout=") {
+		return dsn
+	}
+	return strings.TrimSpace(dsn + " connect_timeout=" + connectTimeout)
 }
 
 // redact hides the password of a database URL in messages.

@@ -86,6 +86,7 @@ func SignInAdmin(t testing.TB, srv *Server, b *Browser, email string, role admin
 type ConsoleClient struct {
 	t       testing.TB
 	srv     *Server
+	base    string // where requests go: srv.URL, or its public URL
 	HTTP    *http.Client
 	Session AdminSession // zero for a client made with NewVisitorClient
 }
@@ -103,7 +104,7 @@ func NewConsoleClient(t testing.TB, srv *Server, email string, role adminauth.Ro
 	t.Helper()
 	c := NewVisitorClient(t, srv)
 	c.Session = NewAdminSession(t, srv, email, role)
-	u, _ := url.Parse(srv.URL)
+	u, _ := url.Parse(c.base)
 	c.HTTP.Jar.SetCookies(u, []*http.Cookie{c.Session.Cookie})
 	return c
 }
@@ -112,11 +113,33 @@ func NewConsoleClient(t testing.TB, srv *Server, email string, role adminauth.Ro
 // cookie jar.
 func NewVisitorClient(t testing.TB, srv *Server) *ConsoleClient {
 	jar, _ := cookiejar.New(nil)
-	return &ConsoleClient{t: t, srv: srv, HTTP: &http.Client{
+	return &ConsoleClient{t: t, srv: srv, base: srv.URL, HTTP: &http.Client{
 		Jar:           jar,
 		Timeout:       30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
+}
+
+// NewPublicVisitorClient returns a client that is not signed in and
+// addresses srv by its public URL (ROSTER_PUBLIC_URL, say
+// https://roster.example.com), as a browser behind a TLS-terminating proxy
+// does: the Host header names the public host, the cookie jar keeps and
+// sends Secure cookies, and every request is delivered to srv.
+func NewPublicVisitorClient(t testing.TB, srv *Server) *ConsoleClient {
+	c := NewVisitorClient(t, srv)
+	public := srv.Deps.Config.PublicURL
+	c.base = public.Scheme + "://" + public.Host
+	c.HTTP.Transport = toServer{addr: strings.TrimPrefix(srv.URL, "http://")}
+	return c
+}
+
+// toServer delivers requests for any URL to the test server at addr.
+type toServer struct{ addr string }
+
+func (s toServer) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	r.URL.Scheme, r.URL.Host = "http", s.addr
+	return http.DefaultTransport.RoundTrip(r)
 }
 
 // Get fetches path (or an absolute URL).
@@ -143,7 +166,7 @@ func (c *ConsoleClient) Do(method, path string, form url.Values) *PageResponse {
 	c.t.Helper()
 	target := path
 	if strings.HasPrefix(path, "/") {
-		target = c.srv.URL + path
+		target = c.base + path
 	}
 	var body io.Reader
 	if form != nil {
@@ -169,24 +192,32 @@ func (c *ConsoleClient) Do(method, path string, form url.Values) *PageResponse {
 }
 
 // CSRFToken returns the client's CSRF token (the roster_csrf cookie, which
-// the server sets on any page), getting one first if needed.
+// the server sets on any page; __Host-roster_csrf over https), getting one
+// first if needed.
 func (c *ConsoleClient) CSRFToken() string {
 	c.t.Helper()
-	if v := c.Cookie("roster_csrf"); v != "" {
+	if v := c.csrfCookie(); v != "" {
 		return v
 	}
 	c.Get("/login")
-	v := c.Cookie("roster_csrf")
+	v := c.csrfCookie()
 	if v == "" {
 		c.t.Fatal("testkit: the server set no roster_csrf cookie")
 	}
 	return v
 }
 
+func (c *ConsoleClient) csrfCookie() string {
+	if v := c.Cookie("roster_csrf"); v != "" {
+		return v
+	}
+	return c.Cookie("__Host-roster_csrf")
+}
+
 // Cookie returns the value of the named cookie the client holds for the
 // server, or "".
 func (c *ConsoleClient) Cookie(name string) string {
-	u, _ := url.Parse(c.srv.URL)
+	u, _ := url.Parse(c.base)
 	for _, ck := range c.HTTP.Jar.Cookies(u) {
 		if ck.Name == name {
 			return ck.Value

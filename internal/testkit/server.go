@@ -18,6 +18,7 @@ import (
 
 	"roster/internal/clock"
 	"roster/internal/config"
+	"roster/internal/database"
 	"roster/internal/store"
 	"roster/web"
 )
@@ -43,6 +44,7 @@ type Server struct {
 type ServerOption func(*serverOptions)
 
 type serverOptions struct {
+	dbURL  string
 	env    map[string]string
 	deps   []func(*web.Deps)
 	routes []func(*echo.Echo)
@@ -52,6 +54,12 @@ type serverOptions struct {
 // config.Load (e.g. WithEnv("ROSTER_LOG_LEVEL", "debug")).
 func WithEnv(name, value string) ServerOption {
 	return func(o *serverOptions) { o.env[name] = value }
+}
+
+// WithDatabaseURL serves from the database at url (say a DBLink's) instead
+// of a new one.
+func WithDatabaseURL(url string) ServerOption {
+	return func(o *serverOptions) { o.dbURL = url }
 }
 
 // WithDeps edits the dependencies before web.New sees them.
@@ -106,7 +114,18 @@ func NewServer(t testing.TB, opts ...ServerOption) *Server {
 		Clock: clock.NewFake(Epoch),
 		logs:  &syncBuffer{},
 	}
-	s.DB = NewDB(t)
+	if o.dbURL == "" {
+		s.DB = NewDB(t)
+	} else {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		s.DB, err = database.Open(ctx, o.dbURL, 5)
+		cancel()
+		if err != nil {
+			ln.Close()
+			t.Fatalf("testkit: %v", err)
+		}
+		t.Cleanup(func() { s.DB.Close() })
+	}
 	s.Deps = web.Deps{
 		DB:        s.DB,
 		Config:    cfg,

@@ -12,12 +12,15 @@ type SignInData struct {
 	Email      string
 	EmailError string
 	ReturnTo   string
+	Keep       bool // "Keep me signed in" is ticked
 }
 
 // MethodsData is the second step: the ways this address may sign in.
 type MethodsData struct {
 	Email    string
 	ReturnTo string
+	// Keep carries step one's "Keep me signed in" into every method.
+	Keep bool
 	// EmailLink/EmailCode: what the mail will hold.
 	EmailLink, EmailCode bool
 	Password             bool
@@ -59,6 +62,7 @@ type CodeData struct {
 	Code      string
 	CodeError string
 	ReturnTo  string
+	Keep      bool // carried into a resend
 }
 
 // SentData is "check your inbox".
@@ -67,6 +71,7 @@ type SentData struct {
 	Email    string
 	Message  string
 	ReturnTo string
+	Keep     bool // carried into a resend
 	// Resend, when set, is the form that sends again (POST), with Email.
 	Resend string
 }
@@ -82,6 +87,9 @@ type LinkData struct {
 	// Password shows a new-password field (reset links).
 	Password      bool
 	PasswordError string
+	// Keep ticks "Keep me signed in" (the link may open in another
+	// browser, so the page offers the choice again).
+	Keep bool
 }
 
 // SignUpData is creating an account with a password.
