@@ -160,6 +160,10 @@ func TestCLIDirectory(t *testing.T) {
 		t.Errorf("second page: %+v", orgs)
 	}
 	mustContain(t, "org list's table", c.ok("org", "list"), acme.ID, "Acme Corp", "acme", "ext-acme", "Beta")
+	// Beta's unset slug and external id are left out, as the API leaves them, not null.
+	if out := c.ok("org", "list", "--format", "json"); strings.Contains(out, "null") {
+		t.Errorf("org list --format json prints null:\n%s", out)
+	}
 
 	// The creator is the org's first member, as admin. Flags may follow the email.
 	var alice userJSON
@@ -190,6 +194,9 @@ func TestCLIDirectory(t *testing.T) {
 	c.fails("member", "add", "--org", acme.ID, "--email", "dan@acme.test", "--role", "no_such_role")
 	mustContain(t, "stderr", c.fails("member", "add", "--org", "org_nonexistent", "--email", "dan@acme.test"), "organization not found")
 
+	if out := c.ok("user", "show", bob.ID, "--format", "json"); strings.Contains(out, "null") {
+		t.Errorf("user show --format json prints null for bob's unset fields:\n%s", out)
+	}
 	out = c.ok("user", "show", bob.ID)
 	mustContain(t, "user show", out, bob.ID, "bob@acme.test", acme.ID, "Acme Corp", "ACTIVE", "member")
 

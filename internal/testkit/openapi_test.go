@@ -37,32 +37,31 @@ const (
 
 func organization() map[string]any {
 	return map[string]any{
-		"id": orgID, "display_name": "Acme", "slug": "acme", "external_id": nil,
+		"id": orgID, "display_name": "Acme", "slug": "acme",
 		"metadata": map[string]any{"plan": "gold"},
 		"settings": map[string]any{
 			"features":          []any{map[string]any{"name": "sso", "enabled": true}},
 			"max_allowed_users": 0,
 		},
-		"logo_url": nil, "create_time": "2026-01-15T09:00:00Z", "update_time": "2026-01-15T09:00:00Z",
+		"create_time": "2026-01-15T09:00:00Z", "update_time": "2026-01-15T09:00:00Z",
 	}
 }
 
 func user() map[string]any {
 	return map[string]any{
 		"id": userID, "email": "ann@example.com", "external_id": "ext-1", "metadata": map[string]any{},
-		"create_time": "2026-01-15T09:00:00Z", "update_time": "2026-01-15T09:00:00Z", "last_login_time": nil,
+		"create_time": "2026-01-15T09:00:00Z", "update_time": "2026-01-15T09:00:00Z",
 		"user_profile": map[string]any{
-			"given_name": "Ann", "family_name": nil, "name": "Ann", "locale": nil, "picture": nil,
-			"phone_number": nil, "email_verified": false, "custom_attributes": map[string]any{"n": 1},
+			"given_name": "Ann", "name": "Ann", "email_verified": false, "custom_attributes": map[string]any{"n": 1},
 			"external_identities": []any{},
 		},
 		"memberships": []any{map[string]any{
-			"organization_id": orgID, "name": "Acme", "display_name": "Acme", "join_time": nil,
+			"organization_id": orgID, "name": "Acme", "display_name": "Acme",
 			"membership_status": "PENDING_INVITE",
 			"roles":             []any{map[string]any{"id": roleID, "name": "member", "display_name": "Member"}},
-			"permissions":       []any{"members:read"}, "metadata": map[string]any{}, "inviter_email": nil,
-			"created_at": "2026-01-15T09:00:00Z", "accepted_at": nil, "expires_at": "2026-01-30T09:00:00Z",
-			"resent_count": 0, "provisioning_method": "invitation", "primary_identity_provider": nil,
+			"permissions":       []any{"members:read"}, "metadata": map[string]any{},
+			"created_at": "2026-01-15T09:00:00Z", "expires_at": "2026-01-30T09:00:00Z",
+			"resent_count": 0, "provisioning_method": "invitation",
 		}},
 	}
 }
@@ -164,6 +163,10 @@ func TestValidateAPIResponseStrictShapes(t *testing.T) {
 	wantFail(t, get(with(organization(), "create_time", "yesterday")), "create_time")     // date-time format
 	wantFail(t, get(with(organization(), "id", "acme")), "/organization/id")              // id pattern
 	wantFail(t, get(with(organization(), "metadata", map[string]any{"plan": 1})), "plan") // metadata holds strings
+	// An unset optional field is left out, never null.
+	nullLogo := organization()
+	nullLogo["logo_url"] = nil
+	wantFail(t, get(nullLogo), "/organization/logo_url")
 	u := user()
 	u["memberships"].([]any)[0].(map[string]any)["membership_status"] = "INVITED"
 	wantFail(t, validate(t, "GET", "/api/v1/users/"+userID, 200, jsonHeader, map[string]any{"user": u}), "membership_status")

@@ -28,8 +28,8 @@ type domainJSON struct {
 	DomainType         string  `json:"domain_type"`
 	VerificationStatus string  `json:"verification_status"`
 	VerificationMethod string  `json:"verification_method"`
-	TXTRecordKey       *string `json:"txt_record_key"`    // null when no DNS proof is asked
-	TXTRecordSecret    *string `json:"txt_record_secret"` // null when no DNS proof is asked
+	TXTRecordKey       *string `json:"txt_record_key,omitempty"`    // left out when no DNS proof is asked
+	TXTRecordSecret    *string `json:"txt_record_secret,omitempty"` // left out when no DNS proof is asked
 	CreateTime         string  `json:"create_time"`
 	UpdateTime         string  `json:"update_time"`
 }

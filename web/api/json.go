@@ -112,7 +112,8 @@ func boolQuery(c echo.Context, name string, def bool) (bool, error) {
 // ts formats a time as the API does: RFC 3339 in UTC.
 func ts(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// tsPtr formats an optional time; nil stays nil (null in JSON).
+// tsPtr formats an optional time; nil stays nil, which the views' omitempty
+// leaves out of the answer.
 func tsPtr(t *time.Time) *string {
 	if t == nil {
 		return nil

@@ -299,6 +299,15 @@ func (c *contractClient) check(method, path string, res *testkit.APIResponse, st
 	req := httptest.NewRequest(method, path, nil)
 	c.seen[method+" "+req.URL.EscapedPath()] = true
 	testkit.ValidateAPIResponse(c.t, req, res.Status, res.Header, res.Raw)
+	// An unset optional field is left out, not null; the fixtures hold no
+	// null of their own (not even in custom_attributes, which is the
+	// customer's JSON, kept as sent).
+	var body any
+	if json.Unmarshal(res.Raw, &body) == nil {
+		if at := nullsIn(body, ""); len(at) > 0 {
+			c.t.Errorf("%s %s: null at %s; want the field left out", method, path, strings.Join(at, ", "))
+		}
+	}
 	if res.Status != status {
 		c.t.Errorf("%s %s: status %d, want %d; body %.500s", method, path, res.Status, status, res.Raw)
 	}

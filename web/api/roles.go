@@ -56,7 +56,7 @@ type roleJSON struct {
 	Name        string  `json:"name"`
 	DisplayName string  `json:"display_name"`
 	Description string  `json:"description"`
-	Extends     *string `json:"extends"`
+	Extends     *string `json:"extends,omitempty"`
 	// Its own permissions; EffectivePermissions (with ?include=permissions)
 	// adds those inherited through extends.
 	Permissions          []rolePermissionJSON `json:"permissions"`

@@ -22,7 +22,7 @@ func (h *sessionsAPI) Routes(g *echo.Group) {
 type sessionJSON struct {
 	ID                         string     `json:"id"`
 	UserID                     string     `json:"user_id"`
-	OrganizationID             *string    `json:"organization_id"` // null before the user picks an org
+	OrganizationID             *string    `json:"organization_id,omitempty"` // left out before the user picks an org
 	AuthenticatedOrganizations []string   `json:"authenticated_organizations"`
 	Status                     string     `json:"status"`
 	CreatedAt                  string     `json:"created_at"`

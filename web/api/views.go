@@ -8,15 +8,20 @@ import (
 // The API's JSON objects. They follow the shape in the reference model
 // (snake_case, *_time timestamps in RFC 3339 UTC), which differs from the
 // database's columns, so each object is built here explicitly.
+//
+// An optional field that is not set is left out (omitempty), never sent as
+// null: that is the reference API's shape, and clients generated from
+// openapi.json type these fields as optional strings, not nullable ones.
+// Arrays and maps are always sent, empty when they hold nothing.
 
 type organizationJSON struct {
 	ID          string          `json:"id"`
 	DisplayName string          `json:"display_name"`
-	Slug        *string         `json:"slug"`
-	ExternalID  *string         `json:"external_id"`
+	Slug        *string         `json:"slug,omitempty"`
+	ExternalID  *string         `json:"external_id,omitempty"`
 	Metadata    model.Metadata  `json:"metadata"`
 	Settings    orgSettingsJSON `json:"settings"`
-	LogoURL     *string         `json:"logo_url"`
+	LogoURL     *string         `json:"logo_url,omitempty"`
 	CreateTime  string          `json:"create_time"`
 	UpdateTime  string          `json:"update_time"`
 }
@@ -52,34 +57,34 @@ func toOrganization(o model.Organization, known []string) organizationJSON {
 type userJSON struct {
 	ID            string           `json:"id"`
 	Email         string           `json:"email"`
-	ExternalID    *string          `json:"external_id"`
+	ExternalID    *string          `json:"external_id,omitempty"`
 	Metadata      model.Metadata   `json:"metadata"`
 	CreateTime    string           `json:"create_time"`
 	UpdateTime    string           `json:"update_time"`
-	LastLoginTime *string          `json:"last_login_time"`
+	LastLoginTime *string          `json:"last_login_time,omitempty"`
 	UserProfile   userProfileJSON  `json:"user_profile"`
 	Memberships   []membershipJSON `json:"memberships"`
 }
 
 type userProfileJSON struct {
-	GivenName          *string            `json:"given_name"`
-	FamilyName         *string            `json:"family_name"`
-	Name               *string            `json:"name"`
-	Locale             *string            `json:"locale"`
-	Picture            *string            `json:"picture"`
-	PhoneNumber        *string            `json:"phone_number"`
+	GivenName          *string            `json:"given_name,omitempty"`
+	FamilyName         *string            `json:"family_name,omitempty"`
+	Name               *string            `json:"name,omitempty"`
+	Locale             *string            `json:"locale,omitempty"`
+	Picture            *string            `json:"picture,omitempty"`
+	PhoneNumber        *string            `json:"phone_number,omitempty"`
 	EmailVerified      bool               `json:"email_verified"`
 	CustomAttributes   model.JSONObject   `json:"custom_attributes"`
 	ExternalIdentities []externalIdentity `json:"external_identities"`
 }
 
 type externalIdentity struct {
-	ConnectionID       *string `json:"connection_id"`
+	ConnectionID       *string `json:"connection_id,omitempty"`
 	ConnectionType     string  `json:"connection_type"`
 	ConnectionProvider string  `json:"connection_provider"`
 	ConnectionUserID   string  `json:"connection_user_id"`
 	IsSocial           bool    `json:"is_social"`
-	LastLoginTime      *string `json:"last_login_time"`
+	LastLoginTime      *string `json:"last_login_time,omitempty"`
 	CreatedTime        string  `json:"created_time"`
 }
 
@@ -87,18 +92,18 @@ type membershipJSON struct {
 	OrganizationID          string          `json:"organization_id"`
 	Name                    string          `json:"name"`
 	DisplayName             string          `json:"display_name"`
-	JoinTime                *string         `json:"join_time"`
+	JoinTime                *string         `json:"join_time,omitempty"`
 	MembershipStatus        string          `json:"membership_status"`
 	Roles                   []model.RoleRef `json:"roles"`
 	Permissions             []string        `json:"permissions"`
 	Metadata                model.Metadata  `json:"metadata"`
-	InviterEmail            *string         `json:"inviter_email"`
+	InviterEmail            *string         `json:"inviter_email,omitempty"`
 	CreatedAt               string          `json:"created_at"`
-	AcceptedAt              *string         `json:"accepted_at"`
-	ExpiresAt               *string         `json:"expires_at"`
+	AcceptedAt              *string         `json:"accepted_at,omitempty"`
+	ExpiresAt               *string         `json:"expires_at,omitempty"`
 	ResentCount             int             `json:"resent_count"`
 	ProvisioningMethod      string          `json:"provisioning_method"`
-	PrimaryIdentityProvider *string         `json:"primary_identity_provider"`
+	PrimaryIdentityProvider *string         `json:"primary_identity_provider,omitempty"`
 }
 
 func toUser(u model.User) userJSON {
