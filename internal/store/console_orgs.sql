@@ -16,7 +16,9 @@
 -- index and filters. Without a search, $3 = '' is folded away at planning.
 
 -- name: console-orgs-created-asc
-SELECT o.*, coalesce(c.total, 0) AS member_count
+SELECT o.id, o.display_name, o.slug, o.external_id, o.metadata, o.settings, o.max_allowed_users,
+       o.logo_url, o.default_member_role_id, o.created_at, o.updated_at,
+       coalesce(c.total, 0) AS member_count
 FROM organizations o
 LEFT JOIN organization_member_counts c ON c.organization_id = o.id
 WHERE (o.created_at, o.id) > ($1, $2)
@@ -26,7 +28,9 @@ ORDER BY o.created_at, o.id
 LIMIT $7;
 
 -- name: console-orgs-created-desc
-SELECT o.*, coalesce(c.total, 0) AS member_count
+SELECT o.id, o.display_name, o.slug, o.external_id, o.metadata, o.settings, o.max_allowed_users,
+       o.logo_url, o.default_member_role_id, o.created_at, o.updated_at,
+       coalesce(c.total, 0) AS member_count
 FROM organizations o
 LEFT JOIN organization_member_counts c ON c.organization_id = o.id
 WHERE (o.created_at, o.id) < ($1, $2)
@@ -37,7 +41,9 @@ LIMIT $7;
 
 -- name: console-orgs-name-asc
 -- Name order walks organizations_name_keyset (migration 00007).
-SELECT o.*, coalesce(c.total, 0) AS member_count
+SELECT o.id, o.display_name, o.slug, o.external_id, o.metadata, o.settings, o.max_allowed_users,
+       o.logo_url, o.default_member_role_id, o.created_at, o.updated_at,
+       coalesce(c.total, 0) AS member_count
 FROM organizations o
 LEFT JOIN organization_member_counts c ON c.organization_id = o.id
 WHERE (lower(o.display_name), o.id) > ($1, $2)
@@ -47,7 +53,9 @@ ORDER BY lower(o.display_name), o.id
 LIMIT $7;
 
 -- name: console-orgs-name-desc
-SELECT o.*, coalesce(c.total, 0) AS member_count
+SELECT o.id, o.display_name, o.slug, o.external_id, o.metadata, o.settings, o.max_allowed_users,
+       o.logo_url, o.default_member_role_id, o.created_at, o.updated_at,
+       coalesce(c.total, 0) AS member_count
 FROM organizations o
 LEFT JOIN organization_member_counts c ON c.organization_id = o.id
 WHERE (lower(o.display_name), o.id) < ($1, $2)
@@ -80,7 +88,11 @@ WHERE o.id = $1;
 
 -- name: console-invitations-forward
 -- The org's open invitations, newest first: this query pages forward (older).
-SELECT m.*, u.email AS email, u.name AS user_name, o.display_name AS organization_name,
+SELECT m.id, m.user_id, m.organization_id, m.status, m.provisioning_method,
+       m.primary_identity_provider, m.metadata, m.inviter_user_id, m.inviter_email,
+       m.invite_created_at, m.invite_expires_at, m.invite_accepted_at, m.resent_count, m.joined_at,
+       m.created_at, m.updated_at,
+       u.email AS email, u.name AS user_name, o.display_name AS organization_name,
        coalesce((SELECT json_agg(json_build_object('id', r.id, 'name', r.name, 'display_name', r.display_name) ORDER BY r.name)
                  FROM membership_roles mr JOIN roles r ON r.id = mr.role_id
                  WHERE mr.membership_id = m.id), '[]') AS roles
@@ -93,7 +105,11 @@ ORDER BY m.created_at DESC, m.id DESC
 LIMIT $4;
 
 -- name: console-invitations-backward
-SELECT m.*, u.email AS email, u.name AS user_name, o.display_name AS organization_name,
+SELECT m.id, m.user_id, m.organization_id, m.status, m.provisioning_method,
+       m.primary_identity_provider, m.metadata, m.inviter_user_id, m.inviter_email,
+       m.invite_created_at, m.invite_expires_at, m.invite_accepted_at, m.resent_count, m.joined_at,
+       m.created_at, m.updated_at,
+       u.email AS email, u.name AS user_name, o.display_name AS organization_name,
        coalesce((SELECT json_agg(json_build_object('id', r.id, 'name', r.name, 'display_name', r.display_name) ORDER BY r.name)
                  FROM membership_roles mr JOIN roles r ON r.id = mr.role_id
                  WHERE mr.membership_id = m.id), '[]') AS roles

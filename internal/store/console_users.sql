@@ -7,13 +7,19 @@
 -- email of the previous page ('' on the first). The operators ~>=~ ~<~ ~>~
 -- are text_pattern_ops', so the range and the order come straight from the
 -- users_email_prefix index, whatever the database's collation.
-SELECT *, lower(email) AS email_key FROM users
+SELECT id, email, email_verified, external_id, given_name, family_name, name, locale, picture,
+       phone_number, custom_attributes, metadata, last_login_at, created_at, updated_at,
+       lower(email) AS email_key
+FROM users
 WHERE lower(email) ~>=~ $1 AND lower(email) ~<~ $2 AND lower(email) ~>~ $3
 ORDER BY lower(email) USING ~<~
 LIMIT $4;
 
 -- name: console-users-by-email-prefix-backward
-SELECT *, lower(email) AS email_key FROM users
+SELECT id, email, email_verified, external_id, given_name, family_name, name, locale, picture,
+       phone_number, custom_attributes, metadata, last_login_at, created_at, updated_at,
+       lower(email) AS email_key
+FROM users
 WHERE lower(email) ~>=~ $1 AND lower(email) ~<~ $2 AND lower(email) ~<~ $3
 ORDER BY lower(email) USING ~>~
 LIMIT $4;
@@ -36,7 +42,10 @@ LIMIT 1;
 -- The users in the window ($1, $2] .. ($3, $4] that match: $5 the email
 -- verification wanted ('' any, 'yes', 'no'), $6 true for users without any
 -- membership (an index probe per user on memberships (user_id, …)).
-SELECT * FROM users u
+SELECT u.id, u.email, u.email_verified, u.external_id, u.given_name, u.family_name, u.name,
+       u.locale, u.picture, u.phone_number, u.custom_attributes, u.metadata, u.last_login_at,
+       u.created_at, u.updated_at
+FROM users u
 WHERE (u.created_at, u.id) > ($1, $2) AND (u.created_at, u.id) <= ($3, $4)
   AND ($5 = '' OR u.email_verified = ($5 = 'yes'))
   AND (NOT $6 OR NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id))
@@ -44,7 +53,9 @@ ORDER BY u.created_at, u.id
 LIMIT $7;
 
 -- name: console-organization-by-slug
-SELECT * FROM organizations WHERE slug = $1;
+SELECT id, display_name, slug, external_id, metadata, settings, max_allowed_users, logo_url,
+       default_member_role_id, created_at, updated_at
+FROM organizations WHERE slug = $1;
 
 -- name: console-count-live-user-sessions
 -- Sessions still marked ACTIVE but past an expiry are over already.

@@ -33,14 +33,14 @@ WHERE id = $1
   AND ((given_name IS NULL AND $2::text IS NOT NULL) OR (family_name IS NULL AND $3::text IS NOT NULL)
     OR (name IS NULL AND $4::text IS NOT NULL) OR (picture IS NULL AND $5::text IS NOT NULL)
     OR (locale IS NULL AND $6::text IS NOT NULL))
-RETURNING *;
+RETURNING id;
 
 -- name: mark-user-email-verified
 -- Only while $3, the address proven, is still the user's: a proof of the
 -- old address that finishes after an email change verifies nothing.
 UPDATE users SET email_verified = true, updated_at = $2
 WHERE id = $1 AND NOT email_verified AND lower(email) = lower($3)
-RETURNING *;
+RETURNING id;
 
 -- name: remove-unproven-sign-ins
 -- Everything that let someone in without proving the user's email: the

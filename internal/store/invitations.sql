@@ -61,9 +61,15 @@ DELETE FROM invitation_tombstones WHERE deleted_at < now() - make_interval(secs 
 
 -- name: users-by-emails
 -- The users with these addresses ($1 lowercased), through users_email_key.
-SELECT * FROM users WHERE lower(email) = ANY($1);
+SELECT id, email, email_verified, external_id, given_name, family_name, name, locale, picture,
+       phone_number, custom_attributes, metadata, last_login_at, created_at, updated_at
+FROM users WHERE lower(email) = ANY($1);
 
 -- name: org-memberships-of-users
-SELECT m.*, o.display_name AS organization_name, '[]' AS roles
+SELECT m.id, m.user_id, m.organization_id, m.status, m.provisioning_method,
+       m.primary_identity_provider, m.metadata, m.inviter_user_id, m.inviter_email,
+       m.invite_created_at, m.invite_expires_at, m.invite_accepted_at, m.resent_count, m.joined_at,
+       m.created_at, m.updated_at,
+       o.display_name AS organization_name, '[]' AS roles
 FROM memberships m JOIN organizations o ON o.id = m.organization_id
 WHERE m.organization_id = $1 AND m.user_id = ANY($2);

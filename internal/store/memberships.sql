@@ -3,10 +3,16 @@ INSERT INTO memberships (id, user_id, organization_id, status, provisioning_meth
                          inviter_user_id, inviter_email, invite_created_at, invite_expires_at,
                          joined_at, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
-RETURNING *;
+RETURNING id, user_id, organization_id, status, provisioning_method, primary_identity_provider,
+          metadata, inviter_user_id, inviter_email, invite_created_at, invite_expires_at,
+          invite_accepted_at, resent_count, joined_at, created_at, updated_at;
 
 -- name: get-membership
-SELECT m.*, o.display_name AS organization_name,
+SELECT m.id, m.user_id, m.organization_id, m.status, m.provisioning_method,
+       m.primary_identity_provider, m.metadata, m.inviter_user_id, m.inviter_email,
+       m.invite_created_at, m.invite_expires_at, m.invite_accepted_at, m.resent_count, m.joined_at,
+       m.created_at, m.updated_at,
+       o.display_name AS organization_name,
        coalesce((SELECT json_agg(json_build_object('id', r.id, 'name', r.name, 'display_name', r.display_name) ORDER BY r.name)
                  FROM membership_roles mr JOIN roles r ON r.id = mr.role_id
                  WHERE mr.membership_id = m.id), '[]') AS roles
@@ -16,7 +22,11 @@ WHERE m.user_id = $1 AND m.organization_id = $2;
 -- name: memberships-of-users
 -- Every membership of the given users with their roles, in one query: a user
 -- with 1,000 memberships loads in one round trip, and so does a page of members.
-SELECT m.*, o.display_name AS organization_name,
+SELECT m.id, m.user_id, m.organization_id, m.status, m.provisioning_method,
+       m.primary_identity_provider, m.metadata, m.inviter_user_id, m.inviter_email,
+       m.invite_created_at, m.invite_expires_at, m.invite_accepted_at, m.resent_count, m.joined_at,
+       m.created_at, m.updated_at,
+       o.display_name AS organization_name,
        coalesce((SELECT json_agg(json_build_object('id', r.id, 'name', r.name, 'display_name', r.display_name) ORDER BY r.name)
                  FROM membership_roles mr JOIN roles r ON r.id = mr.role_id
                  WHERE mr.membership_id = m.id), '[]') AS roles
@@ -30,7 +40,7 @@ SET status = $2, metadata = $3, primary_identity_provider = $4, inviter_user_id 
     invite_created_at = $7, invite_expires_at = $8, invite_accepted_at = $9, resent_count = $10,
     joined_at = $11, updated_at = $12
 WHERE id = $1
-RETURNING *;
+RETURNING id;
 
 -- name: delete-membership
 DELETE FROM memberships WHERE id = $1;
@@ -57,7 +67,10 @@ SELECT count(*) FROM (
 -- name: list-members-forward
 -- A page of an org's members in join order. $3/$4 filter by status and role
 -- when not empty.
-SELECT u.*, m.created_at AS membership_created_at, m.id AS membership_id
+SELECT u.id, u.email, u.email_verified, u.external_id, u.given_name, u.family_name, u.name,
+       u.locale, u.picture, u.phone_number, u.custom_attributes, u.metadata, u.last_login_at,
+       u.created_at, u.updated_at,
+       m.created_at AS membership_created_at, m.id AS membership_id
 FROM memberships m JOIN users u ON u.id = m.user_id
 WHERE m.organization_id = $1
   AND ($4 = '' OR m.status = $4)
@@ -67,7 +80,10 @@ ORDER BY m.created_at, m.id
 LIMIT $6;
 
 -- name: list-members-backward
-SELECT u.*, m.created_at AS membership_created_at, m.id AS membership_id
+SELECT u.id, u.email, u.email_verified, u.external_id, u.given_name, u.family_name, u.name,
+       u.locale, u.picture, u.phone_number, u.custom_attributes, u.metadata, u.last_login_at,
+       u.created_at, u.updated_at,
+       m.created_at AS membership_created_at, m.id AS membership_id
 FROM memberships m JOIN users u ON u.id = m.user_id
 WHERE m.organization_id = $1
   AND ($4 = '' OR m.status = $4)
@@ -92,7 +108,10 @@ WITH matches AS MATERIALIZED (
     SELECT id FROM users
     WHERE lower(email) LIKE '%' || $2 || '%' OR lower(name) LIKE '%' || $2 || '%'
 )
-SELECT u.*, m.created_at AS membership_created_at, m.id AS membership_id
+SELECT u.id, u.email, u.email_verified, u.external_id, u.given_name, u.family_name, u.name,
+       u.locale, u.picture, u.phone_number, u.custom_attributes, u.metadata, u.last_login_at,
+       u.created_at, u.updated_at,
+       m.created_at AS membership_created_at, m.id AS membership_id
 FROM matches
 JOIN memberships m ON m.user_id = matches.id AND m.organization_id = $1
 JOIN users u ON u.id = m.user_id
@@ -107,7 +126,10 @@ WITH matches AS MATERIALIZED (
     SELECT id FROM users
     WHERE lower(email) LIKE '%' || $2 || '%' OR lower(name) LIKE '%' || $2 || '%'
 )
-SELECT u.*, m.created_at AS membership_created_at, m.id AS membership_id
+SELECT u.id, u.email, u.email_verified, u.external_id, u.given_name, u.family_name, u.name,
+       u.locale, u.picture, u.phone_number, u.custom_attributes, u.metadata, u.last_login_at,
+       u.created_at, u.updated_at,
+       m.created_at AS membership_created_at, m.id AS membership_id
 FROM matches
 JOIN memberships m ON m.user_id = matches.id AND m.organization_id = $1
 JOIN users u ON u.id = m.user_id

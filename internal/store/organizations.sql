@@ -1,38 +1,50 @@
 -- name: insert-organization
 INSERT INTO organizations (id, display_name, slug, external_id, metadata, settings, max_allowed_users, logo_url, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
-RETURNING *;
+RETURNING id, display_name, slug, external_id, metadata, settings, max_allowed_users, logo_url,
+          default_member_role_id, created_at, updated_at;
 
 -- name: get-organization
-SELECT * FROM organizations WHERE id = $1;
+SELECT id, display_name, slug, external_id, metadata, settings, max_allowed_users, logo_url,
+       default_member_role_id, created_at, updated_at
+FROM organizations WHERE id = $1;
 
 -- name: get-organization-by-external-id
-SELECT * FROM organizations WHERE external_id = $1;
+SELECT id, display_name, slug, external_id, metadata, settings, max_allowed_users, logo_url,
+       default_member_role_id, created_at, updated_at
+FROM organizations WHERE external_id = $1;
 
 -- name: lock-organization
 -- Every change to an org's memberships takes this lock first, so rules that
 -- look at all of them (the last admin, max users) see a settled picture.
-SELECT * FROM organizations WHERE id = $1 FOR UPDATE;
+SELECT id, display_name, slug, external_id, metadata, settings, max_allowed_users, logo_url,
+       default_member_role_id, created_at, updated_at
+FROM organizations WHERE id = $1 FOR UPDATE;
 
 -- name: update-organization
 UPDATE organizations
 SET display_name = $2, slug = $3, external_id = $4, metadata = $5, settings = $6,
     max_allowed_users = $7, logo_url = $8, updated_at = $9
 WHERE id = $1
-RETURNING *;
+RETURNING id, display_name, slug, external_id, metadata, settings, max_allowed_users, logo_url,
+          default_member_role_id, created_at, updated_at;
 
 -- name: delete-organization
 DELETE FROM organizations WHERE id = $1;
 
 -- name: list-organizations-forward
 -- Keyset pages on (created_at, id): this query pages forward, the next one back.
-SELECT * FROM organizations
+SELECT id, display_name, slug, external_id, metadata, settings, max_allowed_users, logo_url,
+       default_member_role_id, created_at, updated_at
+FROM organizations
 WHERE ($3 = '' OR external_id = $3) AND (created_at, id) > ($1, $2)
 ORDER BY created_at, id
 LIMIT $4;
 
 -- name: list-organizations-backward
-SELECT * FROM organizations
+SELECT id, display_name, slug, external_id, metadata, settings, max_allowed_users, logo_url,
+       default_member_role_id, created_at, updated_at
+FROM organizations
 WHERE ($3 = '' OR external_id = $3) AND (created_at, id) < ($1, $2)
 ORDER BY created_at DESC, id DESC
 LIMIT $4;

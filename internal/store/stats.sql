@@ -28,7 +28,9 @@ ORDER BY r.i;
 -- $2 sign-ins, $3 new users, $4 counted_until). Two views counting at once
 -- each write a consistent row; the one that counted further wins.
 INSERT INTO console_daily_activity AS k (day, sign_ins, new_users, counted_until)
-SELECT * FROM unnest($1::date[], $2::bigint[], $3::bigint[], $4::timestamptz[])
+SELECT t.day, t.sign_ins, t.new_users, t.counted_until
+FROM unnest($1::date[], $2::bigint[], $3::bigint[], $4::timestamptz[])
+     AS t (day, sign_ins, new_users, counted_until)
 ON CONFLICT (day) DO UPDATE
 SET sign_ins = excluded.sign_ins, new_users = excluded.new_users, counted_until = excluded.counted_until
 WHERE k.counted_until < excluded.counted_until;

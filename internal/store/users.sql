@@ -6,28 +6,38 @@ INSERT INTO users (id, email, email_verified, external_id, given_name, family_na
                    picture, phone_number, custom_attributes, metadata, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
 ON CONFLICT ((lower(email))) DO NOTHING
-RETURNING *;
+RETURNING id, email, email_verified, external_id, given_name, family_name, name, locale, picture,
+          phone_number, custom_attributes, metadata, last_login_at, created_at, updated_at;
 
 -- name: get-user
-SELECT * FROM users WHERE id = $1;
+SELECT id, email, email_verified, external_id, given_name, family_name, name, locale, picture,
+       phone_number, custom_attributes, metadata, last_login_at, created_at, updated_at
+FROM users WHERE id = $1;
 
 -- name: lock-user
 -- A change that depends on what the user is now (their address) reads them
 -- under this lock, so two changes of one user run one after the other.
-SELECT * FROM users WHERE id = $1 FOR UPDATE;
+SELECT id, email, email_verified, external_id, given_name, family_name, name, locale, picture,
+       phone_number, custom_attributes, metadata, last_login_at, created_at, updated_at
+FROM users WHERE id = $1 FOR UPDATE;
 
 -- name: get-user-by-email
-SELECT * FROM users WHERE lower(email) = lower($1);
+SELECT id, email, email_verified, external_id, given_name, family_name, name, locale, picture,
+       phone_number, custom_attributes, metadata, last_login_at, created_at, updated_at
+FROM users WHERE lower(email) = lower($1);
 
 -- name: get-user-by-external-id
-SELECT * FROM users WHERE external_id = $1;
+SELECT id, email, email_verified, external_id, given_name, family_name, name, locale, picture,
+       phone_number, custom_attributes, metadata, last_login_at, created_at, updated_at
+FROM users WHERE external_id = $1;
 
 -- name: update-user
 UPDATE users
 SET email = $2, email_verified = $3, external_id = $4, given_name = $5, family_name = $6, name = $7,
     locale = $8, picture = $9, phone_number = $10, custom_attributes = $11, metadata = $12, updated_at = $13
 WHERE id = $1
-RETURNING *;
+RETURNING id, email, email_verified, external_id, given_name, family_name, name, locale, picture,
+          phone_number, custom_attributes, metadata, last_login_at, created_at, updated_at;
 
 -- name: revoke-tokens-of-old-address
 -- After an email change: every open link or code that would still reach the
@@ -48,10 +58,14 @@ DELETE FROM identities WHERE user_id = $1 AND provider_kind = 'EMAIL';
 DELETE FROM users WHERE id = $1;
 
 -- name: list-users-forward
-SELECT * FROM users WHERE (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT $3;
+SELECT id, email, email_verified, external_id, given_name, family_name, name, locale, picture,
+       phone_number, custom_attributes, metadata, last_login_at, created_at, updated_at
+FROM users WHERE (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT $3;
 
 -- name: list-users-backward
-SELECT * FROM users WHERE (created_at, id) < ($1, $2) ORDER BY created_at DESC, id DESC LIMIT $3;
+SELECT id, email, email_verified, external_id, given_name, family_name, name, locale, picture,
+       phone_number, custom_attributes, metadata, last_login_at, created_at, updated_at
+FROM users WHERE (created_at, id) < ($1, $2) ORDER BY created_at DESC, id DESC LIMIT $3;
 
 -- name: count-users
 SELECT count(*) FROM (SELECT 1 FROM users LIMIT 10001) AS capped;
@@ -59,7 +73,9 @@ SELECT count(*) FROM (SELECT 1 FROM users LIMIT 10001) AS capped;
 -- name: search-users
 -- Substring search on email and name through the trigram indexes; $1 is the
 -- lowercased query with LIKE wildcards escaped. Ordered like the list.
-SELECT * FROM users
+SELECT id, email, email_verified, external_id, given_name, family_name, name, locale, picture,
+       phone_number, custom_attributes, metadata, last_login_at, created_at, updated_at
+FROM users
 WHERE (lower(email) LIKE '%' || $1 || '%' OR lower(name) LIKE '%' || $1 || '%')
   AND (created_at, id) > ($2, $3)
 ORDER BY created_at, id
