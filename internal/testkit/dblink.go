@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -23,10 +24,10 @@ import (
 type DBLink struct {
 	URL string // the database's URL through the relay
 
-	t      testing.TB
-	name   string // the database
-	target string // the cluster's host:port
-	addr   string // the relay's host:port
+	t               testing.TB
+	name            string // the database
+	network, target string // how to reach the cluster: "unix" and its socket, or "tcp" and host:port
+	addr            string // the relay's host:port
 
 	mu    sync.Mutex
 	ln    net.Listener // nil while cut
@@ -42,7 +43,21 @@ func NewDBLink(t testing.TB) *DBLink {
 	if err != nil {
 		t.Fatalf("testkit: database URL: %v", err)
 	}
-	l := &DBLink{t: t, name: strings.TrimPrefix(direct.Path, "/"), target: direct.Host, conns: map[net.Conn]struct{}{}}
+	l := &DBLink{t: t, name: strings.TrimPrefix(direct.Path, "/"), network: "tcp", target: direct.Host, conns: map[net.Conn]struct{}{}}
+	// The private cluster listens on a unix socket only (host=<dir> in the
+	// query, as libpq spells it); the relay reaches it there and offers
+	// Roster a TCP address instead.
+	q := direct.Query()
+	if dir := q.Get("host"); strings.HasPrefix(dir, "/") {
+		port := q.Get("port")
+		if port == "" {
+			port = "5432"
+		}
+		l.network, l.target = "unix", filepath.Join(dir, ".s.PGSQL."+port)
+		q.Del("host")
+		q.Del("port")
+		direct.RawQuery = q.Encode()
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("testkit: relay: %v", err)
@@ -123,7 +138,7 @@ func (l *DBLink) serveLocked(ln net.Listener) {
 			if err != nil {
 				return // closed by Cut or cleanup
 			}
-			server, err := net.Dial("tcp", l.target)
+			server, err := net.Dial(l.network, l.target)
 			if err != nil {
 				client.Close()
 				continue
