@@ -8,15 +8,16 @@ import (
 
 	"roster/internal/adminauth"
 	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // TestConsoleInBrowser opens the console pages in headless Chromium, checks
 // what a person would see, and saves screenshots for a human look
 // (testdata/screenshots/ at the repository root).
 func TestConsoleInBrowser(t *testing.T) {
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	b := testkit.NewBrowser(t)
-	testkit.SignInAdmin(t, srv, b, "owner@example.com", adminauth.Owner)
+	webtest.SignInAdmin(t, srv, b, "owner@example.com", adminauth.Owner)
 
 	// noProblems fails on CSP violations and JavaScript errors of the page.
 	noProblems := func(page string) {

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"roster/internal/adminauth"
-	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 var (
@@ -19,7 +19,7 @@ var (
 
 // tokenStatus asks /oauth/token for a token with the credentials and
 // returns the status.
-func tokenStatus(t *testing.T, srv *testkit.Server, id, secret string) int {
+func tokenStatus(t *testing.T, srv *webtest.Server, id, secret string) int {
 	t.Helper()
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {secret}}
 	res, err := http.PostForm(srv.URL+"/oauth/token", form)
@@ -32,7 +32,7 @@ func tokenStatus(t *testing.T, srv *testkit.Server, id, secret string) int {
 
 func TestAPIClientPages(t *testing.T) {
 	k := newPeopleKit(t)
-	oc := testkit.NewConsoleClient(t, k.srv, "owner@acme.test", adminauth.Owner)
+	oc := webtest.NewConsoleClient(t, k.srv, "owner@acme.test", adminauth.Owner)
 
 	res := oc.Get("/api-clients")
 	wantStatus(t, "empty", res, http.StatusOK)
@@ -95,11 +95,11 @@ func TestAPIClientPages(t *testing.T) {
 
 func TestAPIClientsAreOwnersOnly(t *testing.T) {
 	k := newPeopleKit(t)
-	oc := testkit.NewConsoleClient(t, k.srv, "owner@acme.test", adminauth.Owner)
+	oc := webtest.NewConsoleClient(t, k.srv, "owner@acme.test", adminauth.Owner)
 	mustShow(t, "owner nav", oc.Get("/users").Body, `data-testid="nav-api-clients"`)
 
 	for _, role := range []adminauth.Role{adminauth.Editor, adminauth.Viewer} {
-		cc := testkit.NewConsoleClient(t, k.srv, string(role)+"@acme.test", role)
+		cc := webtest.NewConsoleClient(t, k.srv, string(role)+"@acme.test", role)
 		mustNotShow(t, string(role)+" nav", cc.Get("/users").Body, `data-testid="nav-api-clients"`, `href="/api-clients"`)
 		wantStatus(t, string(role)+" list", cc.Get("/api-clients"), http.StatusForbidden)
 		mustNotShow(t, string(role)+" 403 page", cc.Get("/api-clients").Body, `href="/api-clients"`)

@@ -13,16 +13,17 @@ import (
 	"roster/internal/directory"
 	"roster/internal/model"
 	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // TestHomeAndAuditInBrowser walks the home page from an empty directory to
 // a lived-in one, then the audit log: filtering it, opening an entry, and
 // both pages on a phone.
 func TestHomeAndAuditInBrowser(t *testing.T) {
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	b := testkit.NewBrowser(t)
 	k := browserKit{t, b}
-	testkit.SignInAdmin(t, srv, b, "owner@acme.test", adminauth.Owner)
+	webtest.SignInAdmin(t, srv, b, "owner@acme.test", adminauth.Owner)
 
 	// An empty directory: the first steps.
 	b.Run(chromedp.Navigate(srv.URL + "/"))

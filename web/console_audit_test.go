@@ -15,6 +15,7 @@ import (
 	"roster/internal/directory"
 	"roster/internal/model"
 	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // auditEvent is one row for auditInsert; empty fields are NULL.
@@ -27,7 +28,7 @@ type auditEvent struct {
 
 // auditInsert writes events straight into the log and returns their ids in
 // the order given.
-func auditInsert(t *testing.T, srv *testkit.Server, events ...auditEvent) []string {
+func auditInsert(t *testing.T, srv *webtest.Server, events ...auditEvent) []string {
 	t.Helper()
 	ids := make([]string, len(events))
 	for i, ev := range events {
@@ -51,7 +52,7 @@ func auditInsert(t *testing.T, srv *testkit.Server, events ...auditEvent) []stri
 }
 
 // auditIDs fetches path and returns the ids of the entries listed, in order.
-func auditIDs(t *testing.T, cc *testkit.ConsoleClient, path string) []string {
+func auditIDs(t *testing.T, cc *webtest.ConsoleClient, path string) []string {
 	t.Helper()
 	res := cc.Get(path)
 	wantStatus(t, "GET "+path, res, http.StatusOK)
@@ -63,8 +64,8 @@ func auditIDs(t *testing.T, cc *testkit.ConsoleClient, path string) []string {
 }
 
 func TestAuditLogFilters(t *testing.T) {
-	srv := testkit.NewServer(t)
-	cc := testkit.NewConsoleClient(t, srv, "vic@acme.test", adminauth.Viewer)
+	srv := webtest.NewServer(t)
+	cc := webtest.NewConsoleClient(t, srv, "vic@acme.test", adminauth.Viewer)
 	homeExec(t, srv, `DELETE FROM audit_events`) // the console sign-in's own event
 	at := func(day, hour int) time.Time { return time.Date(2026, time.January, day, hour, 0, 0, 0, time.UTC) }
 	const orgA, orgB = "org_aaaaaaaaaaaaaaaaaaaaaaaaaa", "org_bbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -147,9 +148,9 @@ func TestAuditLogFilters(t *testing.T) {
 }
 
 func TestAuditLogBadFilters(t *testing.T) {
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	auditInsert(t, srv, auditEvent{at: testkit.Epoch, label: "ann@acme.test", action: "organization.created"})
-	cc := testkit.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
+	cc := webtest.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
 
 	for _, tt := range []struct{ query, field, message, kept string }{
 		{"from=yesterday", "from", "YYYY-MM-DD", `value="yesterday"`},
@@ -183,7 +184,7 @@ func TestAuditLogBadFilters(t *testing.T) {
 }
 
 func TestAuditLogPages(t *testing.T) {
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	// 120 events, in pairs sharing a time: pages must split ties by id.
 	var events []auditEvent
 	for i := range 120 {
@@ -198,7 +199,7 @@ func TestAuditLogPages(t *testing.T) {
 	if err := srv.DB.Select(&want, `SELECT id FROM audit_events WHERE action = 'user.updated' ORDER BY occurred_at DESC, id DESC`); err != nil {
 		t.Fatal(err)
 	}
-	cc := testkit.NewConsoleClient(t, srv, "vic@acme.test", adminauth.Viewer)
+	cc := webtest.NewConsoleClient(t, srv, "vic@acme.test", adminauth.Viewer)
 
 	// Forward through every page, with the filter kept in the links.
 	path := "/audit?action=user.updated"
@@ -246,7 +247,7 @@ func TestAuditLogPages(t *testing.T) {
 // with markup in every field a person controls, and checks both pages show
 // it as text.
 func TestAuditEntryShowsChangesSafely(t *testing.T) {
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	dir := directory.New(srv.Store, srv.Clock)
 	ctx := audit.WithActor(context.Background(), model.Actor{
 		Type: "api_client", ID: "cli_x", Label: `<b>Evil</b> client`,
@@ -262,7 +263,7 @@ func TestAuditEntryShowsChangesSafely(t *testing.T) {
 	if _, err := dir.UpdateOrganization(ctx, org.ID, directory.OrganizationInput{DisplayName: &evil}); err != nil {
 		t.Fatal(err)
 	}
-	cc := testkit.NewConsoleClient(t, srv, "vic@acme.test", adminauth.Viewer)
+	cc := webtest.NewConsoleClient(t, srv, "vic@acme.test", adminauth.Viewer)
 
 	res := cc.Get("/audit?org=" + org.ID)
 	wantStatus(t, "audit log", res, http.StatusOK)
@@ -326,8 +327,8 @@ func TestAuditEntryShowsChangesSafely(t *testing.T) {
 }
 
 func TestAuditEntryNotFoundAndSignIn(t *testing.T) {
-	srv := testkit.NewServer(t)
-	cc := testkit.NewConsoleClient(t, srv, "vic@acme.test", adminauth.Viewer)
+	srv := webtest.NewServer(t)
+	cc := webtest.NewConsoleClient(t, srv, "vic@acme.test", adminauth.Viewer)
 	for _, path := range []string{"/audit/evt_aaaaaaaaaaaaaaaaaaaaaaaaaa", "/audit/not-an-id"} {
 		wantStatus(t, path, cc.Get(path), http.StatusNotFound)
 	}
@@ -338,7 +339,7 @@ func TestAuditEntryNotFoundAndSignIn(t *testing.T) {
 		t.Errorf("empty log says %q", got)
 	}
 	// Strangers are sent to sign in, and back to the filtered log after.
-	res := testkit.NewVisitorClient(t, srv).Get("/audit?org=org_x")
+	res := webtest.NewVisitorClient(t, srv).Get("/audit?org=org_x")
 	if want := "/login?return_to=" + url.QueryEscape("/audit?org=org_x"); res.Status != http.StatusSeeOther || res.Location != want {
 		t.Errorf("visitor: %d %q, want 303 %q", res.Status, res.Location, want)
 	}

@@ -28,7 +28,7 @@ package web
 // audit actor is already on c.Request().Context(), so services record who
 // did what. In views, newPage fills p.Admin: hide write controls with
 // `if p.Admin.CanWrite() { … }` and owner-only ones with p.Admin.IsOwner().
-// In tests, testkit.SignInAdmin (browser) and testkit.NewConsoleClient
+// In tests, webtest.SignInAdmin (browser) and webtest.NewConsoleClient
 // (HTTP) sign in with a chosen role without an identity provider.
 
 import (

@@ -12,6 +12,7 @@ import (
 
 	"roster/internal/adminauth"
 	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // browserKit holds the small helpers every console browser test uses.
@@ -50,7 +51,7 @@ func (k browserKit) noProblems(page string) {
 
 func TestOIDCSignInInBrowser(t *testing.T) {
 	idp := testkit.NewOIDCProvider(t, idpUsers...)
-	srv := newConsoleServer(t, idp.Settings(idpRules...)...)
+	srv := newConsoleServer(t, webtest.WithEnvs(idp.Settings(idpRules...)))
 	b := testkit.NewBrowser(t)
 	k := browserKit{t, b}
 
@@ -163,7 +164,7 @@ func TestConsoleRefusalsInBrowser(t *testing.T) {
 
 	// A viewer's form, posted straight from the page (as a tampered page or
 	// a script would), is refused with the 403 page.
-	testkit.SignInAdmin(t, srv, b, "vic@acme.test", adminauth.Viewer)
+	webtest.SignInAdmin(t, srv, b, "vic@acme.test", adminauth.Viewer)
 	b.Run(chromedp.Navigate(srv.URL + "/"))
 	k.waitFor("admin-menu")
 	if got := k.text("admin-role"); got != "viewer" {
@@ -191,8 +192,8 @@ func TestConsoleRefusalsInBrowser(t *testing.T) {
 	// A forged cross-site form: an owner signed in here visits another site
 	// (localhost is another site than 127.0.0.1) whose form posts to the
 	// console. It is refused and nothing changes.
-	owner := testkit.SignInAdmin(t, srv, b, "owner@acme.test", adminauth.Owner)
-	victim := testkit.NewAdminSession(t, srv, "victim@acme.test", adminauth.Editor)
+	owner := webtest.SignInAdmin(t, srv, b, "owner@acme.test", adminauth.Owner)
+	victim := webtest.NewAdminSession(t, srv, "victim@acme.test", adminauth.Editor)
 	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `<!DOCTYPE html><form method="post" action="%s/admin-sessions/%s/end">`+
 			`<input type="hidden" name="csrf_token" value="guess"><button id="prize">Claim your prize</button></form>`,

@@ -13,32 +13,32 @@ import (
 
 	"roster/internal/adminauth"
 	"roster/internal/store"
-	"roster/internal/testkit"
 	"roster/static"
 	"roster/web"
+	"roster/web/webtest"
 )
 
 // newConsoleServer is a test server with stand-in console routes: the
 // console has few pages of its own yet, and these exercise every rule.
-func newConsoleServer(t *testing.T, opts ...testkit.ServerOption) *testkit.Server {
+func newConsoleServer(t *testing.T, opts ...webtest.ServerOption) *webtest.Server {
 	t.Helper()
 	var deps web.Deps
 	ok := func(c echo.Context) error { return c.String(http.StatusOK, "done") }
 	opts = append(opts,
-		testkit.WithDeps(func(d *web.Deps) { deps = *d }),
-		testkit.WithRoutes(func(e *echo.Echo) {
+		webtest.WithDeps(func(d *web.Deps) { deps = *d }),
+		webtest.WithRoutes(func(e *echo.Echo) {
 			g := web.ConsoleGroup(e, deps)
 			g.GET("/test/read", ok)
 			g.POST("/test/write", ok)
 			g.GET("/settings/test", ok)
 			g.POST("/settings/test", ok)
 		}))
-	return testkit.NewServer(t, opts...)
+	return webtest.NewServer(t, opts...)
 }
 
 // wantStatus fails unless res has the status and, for 403 and the like, the
 // error page.
-func wantStatus(t *testing.T, what string, res *testkit.PageResponse, status int) {
+func wantStatus(t *testing.T, what string, res *webtest.PageResponse, status int) {
 	t.Helper()
 	if res.Status != status {
 		t.Fatalf("%s: status %d, want %d (Location %q)\n%.600s", what, res.Status, status, res.Location, res.Body)
@@ -49,7 +49,7 @@ func wantStatus(t *testing.T, what string, res *testkit.PageResponse, status int
 	}
 }
 
-func countRows(t *testing.T, srv *testkit.Server, query string, args ...any) int {
+func countRows(t *testing.T, srv *webtest.Server, query string, args ...any) int {
 	t.Helper()
 	var n int
 	if err := srv.DB.Get(&n, query, args...); err != nil {
@@ -60,7 +60,7 @@ func countRows(t *testing.T, srv *testkit.Server, query string, args ...any) int
 
 func TestConsoleNeedsSignIn(t *testing.T) {
 	srv := newConsoleServer(t)
-	v := testkit.NewVisitorClient(t, srv)
+	v := webtest.NewVisitorClient(t, srv)
 
 	res := v.Get("/")
 	wantStatus(t, "GET /", res, http.StatusSeeOther)
@@ -103,7 +103,7 @@ func TestConsoleNeedsSignIn(t *testing.T) {
 
 func TestReturnToStaysOnSite(t *testing.T) {
 	srv := newConsoleServer(t)
-	cc := testkit.NewConsoleClient(t, srv, "ann@acme.test", adminauth.Viewer)
+	cc := webtest.NewConsoleClient(t, srv, "ann@acme.test", adminauth.Viewer)
 	for _, tt := range []struct{ returnTo, want string }{
 		{"/test/read?page=2", "/test/read?page=2"},
 		{"", "/"},
@@ -125,11 +125,11 @@ func TestReturnToStaysOnSite(t *testing.T) {
 
 func TestConsoleRoles(t *testing.T) {
 	srv := newConsoleServer(t)
-	clients := map[adminauth.Role]*testkit.ConsoleClient{}
+	clients := map[adminauth.Role]*webtest.ConsoleClient{}
 	for _, r := range []adminauth.Role{adminauth.Viewer, adminauth.Editor, adminauth.Owner} {
-		clients[r] = testkit.NewConsoleClient(t, srv, string(r)+"@acme.test", r)
+		clients[r] = webtest.NewConsoleClient(t, srv, string(r)+"@acme.test", r)
 	}
-	victim := testkit.NewAdminSession(t, srv, "victim@acme.test", adminauth.Editor)
+	victim := webtest.NewAdminSession(t, srv, "victim@acme.test", adminauth.Editor)
 
 	for r, cc := range clients {
 		res := cc.Get("/")
@@ -158,7 +158,7 @@ func TestConsoleRoles(t *testing.T) {
 		{"POST", "/admin-sessions/" + victim.ID + "/end", want{adminauth.Viewer: 403, adminauth.Editor: 403, adminauth.Owner: 303}},
 	} {
 		for _, r := range []adminauth.Role{adminauth.Viewer, adminauth.Editor, adminauth.Owner} {
-			var res *testkit.PageResponse
+			var res *webtest.PageResponse
 			if tt.method == "GET" {
 				res = clients[r].Get(tt.path)
 			} else {
@@ -193,10 +193,10 @@ func TestConsoleRoles(t *testing.T) {
 
 func TestCSRF(t *testing.T) {
 	srv := newConsoleServer(t)
-	cc := testkit.NewConsoleClient(t, srv, "ed@acme.test", adminauth.Editor)
+	cc := webtest.NewConsoleClient(t, srv, "ed@acme.test", adminauth.Editor)
 	token := cc.CSRFToken()
 
-	post := func(form url.Values, header ...string) *testkit.PageResponse {
+	post := func(form url.Values, header ...string) *webtest.PageResponse {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/test/write", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -209,7 +209,7 @@ func TestCSRF(t *testing.T) {
 		}
 		defer res.Body.Close()
 		b, _ := io.ReadAll(res.Body)
-		return &testkit.PageResponse{Status: res.StatusCode, Header: res.Header, Body: string(b)}
+		return &webtest.PageResponse{Status: res.StatusCode, Header: res.Header, Body: string(b)}
 	}
 
 	wantStatus(t, "no token", post(url.Values{}), http.StatusForbidden)
@@ -229,7 +229,7 @@ func TestCSRF(t *testing.T) {
 	}
 
 	// The API authenticates with bearer tokens and is not CSRF-checked.
-	res := testkit.NewVisitorClient(t, srv).Do(http.MethodPost, "/oauth/token", url.Values{"grant_type": {"client_credentials"}})
+	res := webtest.NewVisitorClient(t, srv).Do(http.MethodPost, "/oauth/token", url.Values{"grant_type": {"client_credentials"}})
 	if res.Status == http.StatusForbidden {
 		t.Errorf("POST /oauth/token without a CSRF token = 403: %s", res.Body)
 	}
@@ -237,8 +237,8 @@ func TestCSRF(t *testing.T) {
 
 func TestAdminSessionsPage(t *testing.T) {
 	srv := newConsoleServer(t)
-	owner := testkit.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
-	other := testkit.NewConsoleClient(t, srv, "editor@acme.test", adminauth.Editor)
+	owner := webtest.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
+	other := webtest.NewConsoleClient(t, srv, "editor@acme.test", adminauth.Editor)
 
 	res := owner.Get("/admin-sessions")
 	wantStatus(t, "list", res, http.StatusOK)
@@ -294,7 +294,7 @@ func TestLoginLink(t *testing.T) {
 	}
 	path := "/login/link/" + token
 
-	v := testkit.NewVisitorClient(t, srv)
+	v := webtest.NewVisitorClient(t, srv)
 	res := v.Get(path)
 	wantStatus(t, "open the link", res, http.StatusOK)
 	for _, want := range []string{"first@example.com", "Set up Roster", "setting Roster up", `name="csrf_token"`} {
@@ -315,8 +315,8 @@ func TestLoginLink(t *testing.T) {
 	}
 
 	// Second use: refused, no session.
-	v2 := testkit.NewVisitorClient(t, srv)
-	for _, res := range []*testkit.PageResponse{v2.Get(path), v2.PostForm(path, nil)} {
+	v2 := webtest.NewVisitorClient(t, srv)
+	for _, res := range []*webtest.PageResponse{v2.Get(path), v2.PostForm(path, nil)} {
 		wantStatus(t, "second use", res, http.StatusGone)
 		if !strings.Contains(res.Body, `data-reason="link-used"`) {
 			t.Error("the second use does not say the link was used")
@@ -333,7 +333,7 @@ func TestLoginLink(t *testing.T) {
 		t.Errorf("the link expired before 15 minutes: %d", res.Status)
 	}
 	srv.Clock.Advance(time.Second)
-	for _, res := range []*testkit.PageResponse{v2.Get("/login/link/" + late), v2.PostForm("/login/link/"+late, nil)} {
+	for _, res := range []*webtest.PageResponse{v2.Get("/login/link/" + late), v2.PostForm("/login/link/"+late, nil)} {
 		wantStatus(t, "expired link", res, http.StatusGone)
 		if !strings.Contains(res.Body, `data-reason="link-expired"`) {
 			t.Error("the expired link page does not say so")

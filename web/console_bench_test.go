@@ -20,6 +20,7 @@ import (
 	"roster/internal/store"
 	"roster/internal/testkit"
 	"roster/web"
+	"roster/web/webtest"
 )
 
 // BenchmarkConsolePages times the server side of console pages (the whole
@@ -131,8 +132,8 @@ func seedConsoleActivity(ctx context.Context, db *sqlx.DB, users int) error {
 
 func BenchmarkConsolePages(b *testing.B) {
 	db := consoleBenchDatabase(b)
-	srv := testkit.NewServer(b, testkit.WithEnv("ROSTER_LOG_LEVEL", "error"),
-		testkit.WithDeps(func(d *web.Deps) { d.DB = db }))
+	srv := webtest.NewServer(b, webtest.WithEnv("ROSTER_LOG_LEVEL", "error"),
+		webtest.WithDeps(func(d *web.Deps) { d.DB = db }))
 	// The chart's 30 days end at the data's newest day, not at the test
 	// clock's fixed date.
 	var newest time.Time
@@ -143,7 +144,7 @@ func BenchmarkConsolePages(b *testing.B) {
 	// The server reads the seeded database, so the console session must be
 	// made there too, not in the fresh one NewServer made.
 	srv.DB = db
-	owner := testkit.NewAdminSession(b, srv, "owner@bench.test", adminauth.Owner)
+	owner := webtest.NewAdminSession(b, srv, "owner@bench.test", adminauth.Owner)
 
 	var bigOrg, busiest, anEvent string
 	if err := db.Get(&bigOrg, `SELECT organization_id FROM organization_member_counts ORDER BY total DESC LIMIT 1`); err != nil {

@@ -13,20 +13,20 @@ import (
 	"roster/internal/adminauth"
 	"roster/internal/directory"
 	"roster/internal/model"
-	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // inviteKit sets up organizations and people for the invitation tests
 // through the directory, as the API would.
 type inviteKit struct {
 	t   *testing.T
-	srv *testkit.Server
+	srv *webtest.Server
 	dir *directory.Service
 }
 
-func newInviteKit(t *testing.T, opts ...testkit.ServerOption) inviteKit {
+func newInviteKit(t *testing.T, opts ...webtest.ServerOption) inviteKit {
 	t.Helper()
-	srv := testkit.NewServer(t, opts...)
+	srv := webtest.NewServer(t, opts...)
 	dir := directory.New(srv.Store, srv.Clock)
 	dir.BaseURL = srv.Deps.Config.PublicURL.String()
 	return inviteKit{t: t, srv: srv, dir: dir}
@@ -74,7 +74,7 @@ func (k inviteKit) membership(orgID, email string) model.Membership {
 	return m
 }
 
-func wantPage(t *testing.T, res *testkit.PageResponse, status int, contains ...string) {
+func wantPage(t *testing.T, res *webtest.PageResponse, status int, contains ...string) {
 	t.Helper()
 	if res.Status != status {
 		t.Fatalf("status %d, want %d: %s", res.Status, status, res.Body)
@@ -91,7 +91,7 @@ func TestBulkInviteConsole(t *testing.T) {
 	k := newInviteKit(t)
 	o := k.org("Acme", "ada@acme.test")
 	k.member(o.ID, "max@acme.test")
-	ed := testkit.NewConsoleClient(t, k.srv, "ed@roster.test", adminauth.Editor)
+	ed := webtest.NewConsoleClient(t, k.srv, "ed@roster.test", adminauth.Editor)
 	base := "/organizations/" + o.ID + "/invitations/bulk"
 
 	res := ed.Get(base)
@@ -146,10 +146,10 @@ func TestBulkInviteConsole(t *testing.T) {
 func TestBulkInviteCSVUpload(t *testing.T) {
 	k := newInviteKit(t)
 	o := k.org("Acme", "ada@acme.test")
-	ed := testkit.NewConsoleClient(t, k.srv, "ed@roster.test", adminauth.Editor)
+	ed := webtest.NewConsoleClient(t, k.srv, "ed@roster.test", adminauth.Editor)
 	base := "/organizations/" + o.ID + "/invitations/bulk"
 
-	post := func(csv, typed string) *testkit.PageResponse {
+	post := func(csv, typed string) *webtest.PageResponse {
 		t.Helper()
 		var body bytes.Buffer
 		w := multipart.NewWriter(&body)
@@ -167,7 +167,7 @@ func TestBulkInviteCSVUpload(t *testing.T) {
 		defer resp.Body.Close()
 		var b bytes.Buffer
 		b.ReadFrom(resp.Body)
-		return &testkit.PageResponse{Status: resp.StatusCode, Body: b.String()}
+		return &webtest.PageResponse{Status: resp.StatusCode, Body: b.String()}
 	}
 
 	res := post("email,role\nann@acme.test,admin\nbob@acme.test,\n", "")
@@ -184,7 +184,7 @@ func TestBulkInviteRefusals(t *testing.T) {
 	k := newInviteKit(t)
 	o := k.org("Acme", "ada@acme.test")
 	base := "/organizations/" + o.ID + "/invitations/bulk"
-	vic := testkit.NewConsoleClient(t, k.srv, "vic@roster.test", adminauth.Viewer)
+	vic := webtest.NewConsoleClient(t, k.srv, "vic@roster.test", adminauth.Viewer)
 	// Viewers see nothing to send with and may not post, even by hand.
 	for _, path := range []string{base, base + "/confirm", base + "/edit"} {
 		if res := vic.PostForm(path, url.Values{"addresses": {"ann@acme.test"}}); res.Status != http.StatusForbidden {
@@ -194,7 +194,7 @@ func TestBulkInviteRefusals(t *testing.T) {
 	if n := k.count(`SELECT count(*) FROM users WHERE email = 'ann@acme.test'`); n != 0 {
 		t.Error("a viewer invited someone")
 	}
-	ed := testkit.NewConsoleClient(t, k.srv, "ed@roster.test", adminauth.Editor)
+	ed := webtest.NewConsoleClient(t, k.srv, "ed@roster.test", adminauth.Editor)
 	missing := "/organizations/org_aaaaaaaaaaaaaaaaaaaaaaaaaa/invitations/bulk"
 	if res := ed.Get(missing); res.Status != http.StatusNotFound {
 		t.Errorf("unknown org GET: %d", res.Status)

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"roster/internal/adminauth"
-	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // An email change hands an account to another mailbox. These tests attack
@@ -25,9 +25,9 @@ func profileOf(email string) url.Values {
 
 // signedInAnn signs Ann in to the hosted pages with a mailed code, which
 // proves her address, and returns her browser.
-func signedInAnn(k signinKit) *testkit.ConsoleClient {
+func signedInAnn(k signinKit) *webtest.ConsoleClient {
 	k.t.Helper()
-	c := testkit.NewVisitorClient(k.t, k.srv)
+	c := webtest.NewVisitorClient(k.t, k.srv)
 	k.signIn(c, "ann@acme.test")
 	if n := k.count(`SELECT count(*) FROM users WHERE email = 'ann@acme.test' AND email_verified`); n != 1 {
 		k.t.Fatal("signing in with a code did not verify Ann's address")
@@ -46,7 +46,7 @@ func inputTag(t *testing.T, body, id string) string {
 }
 
 // sessionUser is the user of the live session in c's cookie, or "".
-func (k signinKit) sessionUser(c *testkit.ConsoleClient) string {
+func (k signinKit) sessionUser(c *webtest.ConsoleClient) string {
 	k.t.Helper()
 	var id string
 	k.srv.DB.Get(&id, `SELECT user_id FROM sessions WHERE token_hash = sha256($1::bytea) AND status = 'ACTIVE'`, c.Cookie("roster_session"))
@@ -61,7 +61,7 @@ func TestConsoleEditorCannotChangeAnEmail(t *testing.T) {
 	path := "/users/" + annID
 
 	// The form shows the email read-only, saying why.
-	ed := testkit.NewConsoleClient(t, k.srv, "ed@acme.test", adminauth.Editor)
+	ed := webtest.NewConsoleClient(t, k.srv, "ed@acme.test", adminauth.Editor)
 	events := k.count(`SELECT count(*) FROM audit_events`)
 	res := ed.Get(path + "/edit")
 	wantStatus(t, "editor's form", res, http.StatusOK)
@@ -92,7 +92,7 @@ func TestConsoleEditorCannotChangeAnEmail(t *testing.T) {
 
 	// Signing in with the address the editor controls reaches someone else,
 	// never Ann.
-	mallory := testkit.NewVisitorClient(t, k.srv)
+	mallory := webtest.NewVisitorClient(t, k.srv)
 	k.signIn(mallory, "mallory@evil.test")
 	if got := k.sessionUser(mallory); got == "" || got == annID {
 		t.Errorf("mallory's sign-in reached %q (Ann is %s)", got, annID)
@@ -120,7 +120,7 @@ func TestConsoleOwnerChangesAnEmail(t *testing.T) {
 	annID := k.userID("ann@acme.test")
 	path := "/users/" + annID
 
-	owner := testkit.NewConsoleClient(t, k.srv, "olga@acme.test", adminauth.Owner)
+	owner := webtest.NewConsoleClient(t, k.srv, "olga@acme.test", adminauth.Owner)
 	res := owner.Get(path + "/edit")
 	if input := inputTag(t, res.Body, "email"); strings.Contains(input, "readonly") {
 		t.Errorf("the owner's email input is read-only: %s", input)
@@ -156,13 +156,13 @@ func TestConsoleOwnerChangesAnEmail(t *testing.T) {
 	}
 
 	// The old address signs in nobody's account but its own now…
-	old := testkit.NewVisitorClient(t, k.srv)
+	old := webtest.NewVisitorClient(t, k.srv)
 	k.signIn(old, "ann@acme.test")
 	if got := k.sessionUser(old); got == annID {
 		t.Error("the old address still signs in to the account")
 	}
 	// …and whoever reads the new one proves it with a mailed code.
-	fresh := testkit.NewVisitorClient(t, k.srv)
+	fresh := webtest.NewVisitorClient(t, k.srv)
 	k.signIn(fresh, "ann.lee@newco.test")
 	if got := k.sessionUser(fresh); got != annID {
 		t.Errorf("the new address signed in %q, want Ann (%s)", got, annID)

@@ -10,7 +10,7 @@ import (
 	"golang.org/x/net/html"
 
 	"roster/internal/adminauth"
-	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // Helpers for reading console pages, shared by the home and audit tests.
@@ -67,7 +67,7 @@ func auditText(n *html.Node) string {
 }
 
 // homeExec runs SQL on the test server's database.
-func homeExec(t *testing.T, srv *testkit.Server, query string, args ...any) {
+func homeExec(t *testing.T, srv *webtest.Server, query string, args ...any) {
 	t.Helper()
 	if _, err := srv.DB.Exec(query, args...); err != nil {
 		t.Fatalf("%s: %v", query, err)
@@ -77,7 +77,7 @@ func homeExec(t *testing.T, srv *testkit.Server, query string, args ...any) {
 // homeFixture fills the directory with a known shape around the server's
 // clock (testkit.Epoch, 2026-01-15 09:00 UTC): the chart covers Dec 17 to
 // Jan 15. It returns the ids of the two orgs.
-func homeFixture(t *testing.T, srv *testkit.Server) (acme, beta string) {
+func homeFixture(t *testing.T, srv *webtest.Server) (acme, beta string) {
 	t.Helper()
 	day := func(offset int, clock string) time.Time {
 		d, _ := time.Parse("2006-01-02 15:04", "2026-01-15 "+clock)
@@ -137,9 +137,9 @@ func homeFixture(t *testing.T, srv *testkit.Server) (acme, beta string) {
 }
 
 func TestHomeShowsTotalsAndActivity(t *testing.T) {
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	homeFixture(t, srv)
-	cc := testkit.NewConsoleClient(t, srv, "vic@acme.test", adminauth.Viewer) // viewers read it too
+	cc := webtest.NewConsoleClient(t, srv, "vic@acme.test", adminauth.Viewer) // viewers read it too
 
 	res := cc.Get("/")
 	wantStatus(t, "GET /", res, http.StatusOK)
@@ -211,7 +211,7 @@ func TestHomeShowsTotalsAndActivity(t *testing.T) {
 	// are still on the chart and the first day's have left it. (A new
 	// console session: the first one has timed out by then.)
 	srv.Clock.Advance(7 * 24 * time.Hour)
-	cc = testkit.NewConsoleClient(t, srv, "vic@acme.test", adminauth.Viewer)
+	cc = webtest.NewConsoleClient(t, srv, "vic@acme.test", adminauth.Viewer)
 	doc = auditParse(t, cc.Get("/").Body)
 	rows := auditFind(auditOne(t, doc, "chart-new-users-table"), "chart-row")
 	if got := auditAttr(rows[29], "data-day"); got != "2026-01-22" {
@@ -228,8 +228,8 @@ func TestHomeShowsTotalsAndActivity(t *testing.T) {
 }
 
 func TestHomeEmptyStates(t *testing.T) {
-	srv := testkit.NewServer(t)
-	cc := testkit.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
+	srv := webtest.NewServer(t)
+	cc := webtest.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
 
 	// Nothing at all: the first steps, no numbers.
 	doc := auditParse(t, cc.Get("/").Body)
@@ -261,11 +261,11 @@ func TestHomeEmptyStates(t *testing.T) {
 // TestHomeEstimatesLargeTables: past the exact-count cap the page shows the
 // planner's estimate, marked as such, instead of counting every row.
 func TestHomeEstimatesLargeTables(t *testing.T) {
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	homeExec(t, srv, `INSERT INTO users (email, created_at)
 		SELECT 'u' || i || '@example.com', '2025-01-01'::timestamptz FROM generate_series(1, 10050) AS i`)
 	homeExec(t, srv, `ANALYZE users`)
-	cc := testkit.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
+	cc := webtest.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
 	doc := auditParse(t, cc.Get("/").Body)
 	stat := auditOne(t, doc, "stat-users")
 	if auditAttr(stat, "data-estimated") != "true" {

@@ -14,11 +14,12 @@ import (
 	"roster/internal/directory"
 	"roster/internal/store"
 	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // queueMail writes a mail to srv's outbox at the server's current time and
 // returns its id.
-func queueMail(t *testing.T, srv *testkit.Server, e store.Email) string {
+func queueMail(t *testing.T, srv *webtest.Server, e store.Email) string {
 	t.Helper()
 	if e.Kind == "" {
 		e.Kind = "test"
@@ -26,12 +27,12 @@ func queueMail(t *testing.T, srv *testkit.Server, e store.Email) string {
 	if err := srv.Store.QueueEmail(context.Background(), e, srv.Clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	return testkit.OutboxTo(t, srv, e.To)[0].ID
+	return webtest.OutboxTo(t, srv, e.To)[0].ID
 }
 
 // inviteByMail invites email to a new org named orgName through the
 // directory, which queues the invitation mail.
-func inviteByMail(t *testing.T, srv *testkit.Server, orgName, email string) {
+func inviteByMail(t *testing.T, srv *webtest.Server, orgName, email string) {
 	t.Helper()
 	dir := directory.New(srv.Store, srv.Clock)
 	dir.BaseURL = srv.URL
@@ -48,8 +49,8 @@ func inviteByMail(t *testing.T, srv *testkit.Server, orgName, email string) {
 }
 
 func TestMailboxPages(t *testing.T) {
-	srv := testkit.NewServer(t)
-	cc := testkit.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
+	srv := webtest.NewServer(t)
+	cc := webtest.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
 
 	// Empty: say what fills it.
 	res := cc.Get("/dev/mailbox")
@@ -119,25 +120,25 @@ func TestMailboxPages(t *testing.T) {
 }
 
 func TestMailboxIsForOwners(t *testing.T) {
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	id := queueMail(t, srv, store.Email{To: "ann@acme.test", Subject: "Secret link", Text: "x", HTML: "<p>x</p>"})
 	for _, role := range []adminauth.Role{adminauth.Editor, adminauth.Viewer} {
-		cc := testkit.NewConsoleClient(t, srv, string(role)+"@acme.test", role)
+		cc := webtest.NewConsoleClient(t, srv, string(role)+"@acme.test", role)
 		for _, path := range []string{"/dev/mailbox", "/dev/mailbox/" + id, "/dev/mailbox/" + id + "/html"} {
 			if res := cc.Get(path); res.Status != http.StatusForbidden {
 				t.Errorf("%s %s: %d, want 403", role, path, res.Status)
 			}
 		}
 	}
-	visitor := testkit.NewVisitorClient(t, srv)
+	visitor := webtest.NewVisitorClient(t, srv)
 	if res := visitor.Get("/dev/mailbox/" + id); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/login") {
 		t.Errorf("a visitor: %d to %q, want sign-in", res.Status, res.Location)
 	}
 }
 
 func TestMailboxPaging(t *testing.T) {
-	srv := testkit.NewServer(t)
-	cc := testkit.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
+	srv := webtest.NewServer(t)
+	cc := webtest.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
 	for i := range 55 {
 		queueMail(t, srv, store.Email{To: "u" + strconv.Itoa(i) + "@acme.test", Subject: "Mail " + strconv.Itoa(i), Text: "x"})
 		srv.Clock.Advance(time.Second)
@@ -171,10 +172,10 @@ func between(s, start, end string) string {
 }
 
 func TestMailboxInBrowser(t *testing.T) {
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	b := testkit.NewBrowser(t)
 	k := browserKit{t, b}
-	testkit.SignInAdmin(t, srv, b, "owner@acme.test", adminauth.Owner)
+	webtest.SignInAdmin(t, srv, b, "owner@acme.test", adminauth.Owner)
 	queueMail(t, srv, store.Email{To: "old@acme.test", Subject: "An older mail", Text: "Nothing to click.\n"})
 	srv.Clock.Advance(time.Hour)
 	inviteByMail(t, srv, "Acme Rockets", "ann@acme.test")

@@ -11,13 +11,14 @@ import (
 	"roster/internal/adminauth"
 	"roster/internal/directory"
 	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // orgBrowser walks the organization pages as a person would: it clicks,
 // types and waits for the next page, never posting behind the page's back.
 type orgBrowser struct {
 	browserKit
-	srv *testkit.Server
+	srv *webtest.Server
 }
 
 // orgSel selects by data-testid.
@@ -68,12 +69,12 @@ func (k orgBrowser) wantFlash(kind, contains string) {
 }
 
 func TestOrgsInBrowser(t *testing.T) {
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	b := testkit.NewBrowser(t)
 	k := orgBrowser{browserKit{t, b}, srv}
 	dir := directory.New(srv.Store, srv.Clock)
 	ctx := context.Background()
-	testkit.SignInAdmin(t, srv, b, "ed@roster.test", adminauth.Editor)
+	webtest.SignInAdmin(t, srv, b, "ed@roster.test", adminauth.Editor)
 
 	// The empty list says what to do.
 	k.open("/organizations", "empty-state")
@@ -304,7 +305,7 @@ func TestOrgsInBrowser(t *testing.T) {
 
 // A viewer sees every page and no control that changes anything.
 func TestOrgsViewerInBrowser(t *testing.T) {
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	b := testkit.NewBrowser(t)
 	k := orgBrowser{browserKit{t, b}, srv}
 	dir := directory.New(srv.Store, srv.Clock)
@@ -320,7 +321,7 @@ func TestOrgsViewerInBrowser(t *testing.T) {
 	if _, err := dir.CreateDomain(ctx, o.ID, directory.NewDomain{Domain: "hooli.example", DomainType: directory.DomainTypeOrganization}); err != nil {
 		t.Fatal(err)
 	}
-	testkit.SignInAdmin(t, srv, b, "vic@roster.test", adminauth.Viewer)
+	webtest.SignInAdmin(t, srv, b, "vic@roster.test", adminauth.Viewer)
 
 	base := "/organizations/" + o.ID
 	pages := []struct{ path, ready string }{
@@ -346,7 +347,7 @@ func TestOrgsViewerInBrowser(t *testing.T) {
 	}
 }
 
-func orgUserID(t *testing.T, srv *testkit.Server, email string) string {
+func orgUserID(t *testing.T, srv *webtest.Server, email string) string {
 	t.Helper()
 	var id string
 	if err := srv.DB.Get(&id, `SELECT id FROM users WHERE lower(email) = lower($1)`, email); err != nil {

@@ -13,20 +13,20 @@ import (
 	"roster/internal/adminauth"
 	"roster/internal/directory"
 	"roster/internal/model"
-	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // orgKit sets up organizations, members and invitations for the console's
 // organization tests through the directory, as the API would.
 type orgKit struct {
 	t   *testing.T
-	srv *testkit.Server
+	srv *webtest.Server
 	dir *directory.Service
 }
 
 func newOrgKit(t *testing.T) orgKit {
 	t.Helper()
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	return orgKit{t: t, srv: srv, dir: directory.New(srv.Store, srv.Clock)}
 }
 
@@ -69,16 +69,16 @@ func (k orgKit) count(query string, args ...any) int {
 	return countRows(k.t, k.srv, query, args...)
 }
 
-func (k orgKit) editor() *testkit.ConsoleClient {
-	return testkit.NewConsoleClient(k.t, k.srv, "ed@roster.test", adminauth.Editor)
+func (k orgKit) editor() *webtest.ConsoleClient {
+	return webtest.NewConsoleClient(k.t, k.srv, "ed@roster.test", adminauth.Editor)
 }
 
-func (k orgKit) viewer() *testkit.ConsoleClient {
-	return testkit.NewConsoleClient(k.t, k.srv, "vic@roster.test", adminauth.Viewer)
+func (k orgKit) viewer() *webtest.ConsoleClient {
+	return webtest.NewConsoleClient(k.t, k.srv, "vic@roster.test", adminauth.Viewer)
 }
 
 // orgFollow checks a 303 and fetches where it goes, returning that page.
-func orgFollow(t *testing.T, cc *testkit.ConsoleClient, what string, res *testkit.PageResponse, to string) *testkit.PageResponse {
+func orgFollow(t *testing.T, cc *webtest.ConsoleClient, what string, res *webtest.PageResponse, to string) *webtest.PageResponse {
 	t.Helper()
 	wantStatus(t, what, res, http.StatusSeeOther)
 	if to != "" && res.Location != to {

@@ -9,12 +9,12 @@ import (
 	"testing"
 
 	"roster/internal/adminauth"
-	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 func TestRolesOverview(t *testing.T) {
 	k := newPeopleKit(t)
-	cc := testkit.NewConsoleClient(t, k.srv, "ed@acme.test", adminauth.Editor)
+	cc := webtest.NewConsoleClient(t, k.srv, "ed@acme.test", adminauth.Editor)
 
 	res := cc.Get("/roles")
 	wantStatus(t, "roles", res, http.StatusOK)
@@ -27,7 +27,7 @@ func TestRolesOverview(t *testing.T) {
 	mustShow(t, "roles", res.Body, `data-testid="defaults-form"`, `<option value="admin" selected`,
 		`data-testid="new-role"`, `data-testid="permission-row" data-permission="members:invite"`, `href="/permissions/members:invite/edit"`)
 
-	vc := testkit.NewConsoleClient(t, k.srv, "vic@acme.test", adminauth.Viewer)
+	vc := webtest.NewConsoleClient(t, k.srv, "vic@acme.test", adminauth.Viewer)
 	res = vc.Get("/roles")
 	wantStatus(t, "viewer", res, http.StatusOK)
 	mustShow(t, "viewer", res.Body, `data-testid="current-default-member">member`)
@@ -59,7 +59,7 @@ func TestRolesOverview(t *testing.T) {
 
 func TestRoleCreateAndEdit(t *testing.T) {
 	k := newPeopleKit(t)
-	cc := testkit.NewConsoleClient(t, k.srv, "ed@acme.test", adminauth.Editor)
+	cc := webtest.NewConsoleClient(t, k.srv, "ed@acme.test", adminauth.Editor)
 	for _, p := range []string{"invoices:read", "invoices:write"} {
 		res := cc.PostForm("/permissions/new", url.Values{"name": {p}, "description": {"About " + p}})
 		wantStatus(t, "permission "+p, res, http.StatusSeeOther)
@@ -135,7 +135,7 @@ func TestRoleDefaultsAndDelete(t *testing.T) {
 	k := newPeopleKit(t)
 	acme, _ := k.org("Acme", "acme", "ann@acme.test")
 	bob := k.member(acme.ID, "bob@acme.test")
-	cc := testkit.NewConsoleClient(t, k.srv, "ed@acme.test", adminauth.Editor)
+	cc := webtest.NewConsoleClient(t, k.srv, "ed@acme.test", adminauth.Editor)
 	wantStatus(t, "create", cc.PostForm("/roles/new", url.Values{"name": {"staff"}, "extends": {"member"}}), http.StatusSeeOther)
 
 	// Defaults: a bad choice is shown beside its select.
@@ -182,7 +182,7 @@ func TestRoleDefaultsAndDelete(t *testing.T) {
 
 func TestPermissionPages(t *testing.T) {
 	k := newPeopleKit(t)
-	cc := testkit.NewConsoleClient(t, k.srv, "ed@acme.test", adminauth.Editor)
+	cc := webtest.NewConsoleClient(t, k.srv, "ed@acme.test", adminauth.Editor)
 
 	res := cc.Get("/permissions")
 	wantStatus(t, "list", res, http.StatusSeeOther)

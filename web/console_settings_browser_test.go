@@ -10,13 +10,14 @@ import (
 
 	"roster/internal/adminauth"
 	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 func TestSettingsInBrowser(t *testing.T) {
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	b := testkit.NewBrowser(t)
 	k := orgBrowser{browserKit{t, b}, srv}
-	testkit.SignInAdmin(t, srv, b, "owner@acme.test", adminauth.Owner)
+	webtest.SignInAdmin(t, srv, b, "owner@acme.test", adminauth.Owner)
 	st := srv.Store
 
 	// The owner finds the settings from the admin menu.
@@ -144,7 +145,7 @@ func TestSettingsInBrowser(t *testing.T) {
 	// A viewer sees no settings link, and the page refuses them.
 	vb := testkit.NewBrowser(t)
 	vk := orgBrowser{browserKit{t, vb}, srv}
-	testkit.SignInAdmin(t, srv, vb, "viewer@acme.test", adminauth.Viewer)
+	webtest.SignInAdmin(t, srv, vb, "viewer@acme.test", adminauth.Viewer)
 	vk.open("/", "admin-menu")
 	if vk.count(orgSel("settings-link")) != 0 {
 		t.Error("a viewer sees the settings link")

@@ -12,7 +12,7 @@ import (
 	"roster/internal/adminauth"
 	"roster/internal/directory"
 	"roster/internal/enduser"
-	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // settingsForm is the settings form as the page first shows it (the
@@ -31,8 +31,8 @@ func settingsForm() url.Values {
 }
 
 func TestSettingsPage(t *testing.T) {
-	srv := testkit.NewServer(t)
-	owner := testkit.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
+	srv := webtest.NewServer(t)
+	owner := webtest.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
 
 	res := owner.Get("/settings")
 	wantStatus(t, "settings", res, http.StatusOK)
@@ -85,7 +85,7 @@ func TestSettingsPage(t *testing.T) {
 			t.Errorf("stored: %+v", es)
 		}
 		// The hosted sign-in page names the product as the owner set it.
-		if body := testkit.NewVisitorClient(t, srv).Get("/signin").Body; !strings.Contains(body, "Acme Cloud") {
+		if body := webtest.NewVisitorClient(t, srv).Get("/signin").Body; !strings.Contains(body, "Acme Cloud") {
 			t.Error("the sign-in page does not show the product name from the settings")
 		}
 		if n := countRows(t, srv, `SELECT count(*) FROM audit_events WHERE action = 'settings.updated'
@@ -139,7 +139,7 @@ func TestSettingsPage(t *testing.T) {
 
 	t.Run("editors and viewers are refused", func(t *testing.T) {
 		for _, role := range []adminauth.Role{adminauth.Editor, adminauth.Viewer} {
-			cc := testkit.NewConsoleClient(t, srv, string(role)+"@acme.test", role)
+			cc := webtest.NewConsoleClient(t, srv, string(role)+"@acme.test", role)
 			wantStatus(t, string(role)+" GET", cc.Get("/settings"), http.StatusForbidden)
 			wantStatus(t, string(role)+" POST", cc.PostForm("/settings", settingsForm()), http.StatusForbidden)
 			wantStatus(t, string(role)+" providers", cc.Get("/settings/social-providers"), http.StatusForbidden)
@@ -167,8 +167,8 @@ func htmlEscape(s string) string {
 }
 
 func TestSocialProviderPages(t *testing.T) {
-	srv := testkit.NewServer(t)
-	owner := testkit.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
+	srv := webtest.NewServer(t)
+	owner := webtest.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
 
 	res := owner.Get("/settings/social-providers")
 	wantStatus(t, "empty list", res, http.StatusOK)
@@ -260,8 +260,8 @@ func TestSocialProviderPages(t *testing.T) {
 // The owner's switch "Trust this provider's verified emails to link
 // existing accounts": its defaults, what the pages show, and its audit.
 func TestSocialProviderTrustSetting(t *testing.T) {
-	srv := testkit.NewServer(t)
-	owner := testkit.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
+	srv := webtest.NewServer(t)
+	owner := webtest.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
 
 	form := owner.Get("/settings/social-providers/new")
 	wantStatus(t, "new form", form, http.StatusOK)
@@ -330,7 +330,7 @@ func TestSocialProviderTrustSetting(t *testing.T) {
 	}
 
 	// Only owners may change it.
-	editor := testkit.NewConsoleClient(t, srv, "editor@acme.test", adminauth.Editor)
+	editor := webtest.NewConsoleClient(t, srv, "editor@acme.test", adminauth.Editor)
 	wantStatus(t, "editor", editor.PostForm("/settings/social-providers/"+id+"/edit", url.Values{
 		"kind": {"OIDC"}, "display_name": {"Acme ID"}, "issuer": {"https://id.acme.test"}, "client_id": {"acme"},
 		"enabled": {"on"}, "trust_email_verified": {"on"},

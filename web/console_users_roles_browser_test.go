@@ -12,13 +12,14 @@ import (
 	"roster/internal/adminauth"
 	"roster/internal/directory"
 	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // peopleBrowser walks the user, role and API client pages as a person
 // would: it clicks, types and waits for the page that follows.
 type peopleBrowser struct {
 	browserKit
-	srv *testkit.Server
+	srv *webtest.Server
 }
 
 func testIDSel(id string) string { return `[data-testid="` + id + `"]` }
@@ -105,7 +106,7 @@ func TestUsersInBrowser(t *testing.T) {
 	k.loner("zed@lonely.test")
 	first := k.session(bob.ID)
 	k.session(bob.ID)
-	testkit.SignInAdmin(t, k.srv, b, "ed@roster.test", adminauth.Editor)
+	webtest.SignInAdmin(t, k.srv, b, "ed@roster.test", adminauth.Editor)
 
 	// The list, then a search.
 	pb.open("/users", "users-table")
@@ -181,7 +182,7 @@ func TestUsersInBrowser(t *testing.T) {
 	}
 
 	// A viewer sees the page without any write control.
-	testkit.SignInAdmin(t, k.srv, b, "vic@roster.test", adminauth.Viewer)
+	webtest.SignInAdmin(t, k.srv, b, "vic@roster.test", adminauth.Viewer)
 	pb.open("/users/"+bob.ID, "profile")
 	for _, id := range []string{"edit-user", "delete-user", "revoke-session", "revoke-all-sessions"} {
 		if n := pb.count(testIDSel(id)); n != 0 {
@@ -190,7 +191,7 @@ func TestUsersInBrowser(t *testing.T) {
 	}
 
 	// Delete the user through the confirmation page.
-	testkit.SignInAdmin(t, k.srv, b, "ed@roster.test", adminauth.Editor)
+	webtest.SignInAdmin(t, k.srv, b, "ed@roster.test", adminauth.Editor)
 	pb.open("/users/"+bob.ID, "profile")
 	pb.clickThen(testIDSel("delete-user"), "delete-impact")
 	for id, says := range map[string][]string{
@@ -228,7 +229,7 @@ func TestRolesInBrowser(t *testing.T) {
 	pb := peopleBrowser{browserKit{t, b}, k.srv}
 	acme, _ := k.org("Acme", "acme", "ann@acme.test")
 	bob := k.member(acme.ID, "bob@acme.test")
-	testkit.SignInAdmin(t, k.srv, b, "ed@roster.test", adminauth.Editor)
+	webtest.SignInAdmin(t, k.srv, b, "ed@roster.test", adminauth.Editor)
 
 	pb.open("/roles", "roles-table")
 	pb.noProblems("roles")
@@ -299,7 +300,7 @@ func TestRolesInBrowser(t *testing.T) {
 	pb.noProblems("roles after deleting")
 
 	// A viewer sees the roles and no write controls.
-	testkit.SignInAdmin(t, k.srv, b, "vic@roster.test", adminauth.Viewer)
+	webtest.SignInAdmin(t, k.srv, b, "vic@roster.test", adminauth.Viewer)
 	pb.open("/roles", "roles-table")
 	for _, id := range []string{"new-role", "edit-role", "delete-role", "defaults-form", "new-permission", "edit-permission"} {
 		if n := pb.count(testIDSel(id)); n != 0 {
@@ -312,7 +313,7 @@ func TestAPIClientsInBrowser(t *testing.T) {
 	k := newPeopleKit(t)
 	b := testkit.NewBrowser(t)
 	pb := peopleBrowser{browserKit{t, b}, k.srv}
-	testkit.SignInAdmin(t, k.srv, b, "owner@roster.test", adminauth.Owner)
+	webtest.SignInAdmin(t, k.srv, b, "owner@roster.test", adminauth.Owner)
 
 	pb.open("/api-clients", "empty-state")
 	pb.fill("name", "Billing service")
@@ -363,7 +364,7 @@ func TestAPIClientsInBrowser(t *testing.T) {
 	}
 
 	// An editor has no API clients link and is refused the page.
-	testkit.SignInAdmin(t, k.srv, b, "ed@roster.test", adminauth.Editor)
+	webtest.SignInAdmin(t, k.srv, b, "ed@roster.test", adminauth.Editor)
 	pb.open("/users", "nav")
 	if n := pb.count(testIDSel("nav-api-clients")); n != 0 {
 		t.Error("an editor sees the API clients link")

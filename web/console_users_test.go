@@ -15,21 +15,21 @@ import (
 	"roster/internal/ids"
 	"roster/internal/model"
 	"roster/internal/store"
-	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // peopleKit builds the users, organizations and sessions the user, role and
 // API client tests look at, through the same services the app uses.
 type peopleKit struct {
 	t   *testing.T
-	srv *testkit.Server
+	srv *webtest.Server
 	st  *store.Store
 	dir *directory.Service
 }
 
 func newPeopleKit(t *testing.T) peopleKit {
 	t.Helper()
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	st := srv.Store
 	return peopleKit{t: t, srv: srv, st: st, dir: directory.New(st, srv.Clock)}
 }
@@ -118,7 +118,7 @@ func nextHref(t *testing.T, body string) string {
 
 func TestUsersListEmpty(t *testing.T) {
 	k := newPeopleKit(t)
-	cc := testkit.NewConsoleClient(t, k.srv, "ed@acme.test", adminauth.Editor)
+	cc := webtest.NewConsoleClient(t, k.srv, "ed@acme.test", adminauth.Editor)
 	res := cc.Get("/users")
 	wantStatus(t, "users", res, http.StatusOK)
 	mustShow(t, "empty list", res.Body, `data-testid="empty-state"`, "No users yet", `href="/organizations"`)
@@ -133,7 +133,7 @@ func TestUsersListSearchAndFilters(t *testing.T) {
 	if _, err := k.srv.DB.Exec(`UPDATE users SET email_verified = true WHERE email = 'ann@acme.test'`); err != nil {
 		t.Fatal(err)
 	}
-	cc := testkit.NewConsoleClient(t, k.srv, "vic@acme.test", adminauth.Viewer)
+	cc := webtest.NewConsoleClient(t, k.srv, "vic@acme.test", adminauth.Viewer)
 
 	for _, tt := range []struct {
 		query    string
@@ -187,7 +187,7 @@ func TestUsersListPages(t *testing.T) {
 		k.loner("user" + strconv.Itoa(100+i) + "@pages.test")
 		k.srv.Clock.Advance(time.Second)
 	}
-	cc := testkit.NewConsoleClient(t, k.srv, "ed@acme.test", adminauth.Editor)
+	cc := webtest.NewConsoleClient(t, k.srv, "ed@acme.test", adminauth.Editor)
 	for _, tt := range []struct{ name, query string }{
 		{"list", ""},
 		{"prefix", "q=us"},
@@ -232,7 +232,7 @@ func TestUserPage(t *testing.T) {
 		VALUES ($1, 'GOOGLE', true, 'https://accounts.google.com', 'g-1234', 'bob@bobco.test', true, $2)`, bob.ID, k.srv.Clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	cc := testkit.NewConsoleClient(t, k.srv, "ed@acme.test", adminauth.Editor)
+	cc := webtest.NewConsoleClient(t, k.srv, "ed@acme.test", adminauth.Editor)
 
 	res := cc.Get("/users/" + bob.ID)
 	wantStatus(t, "user with an identity", res, http.StatusOK)
@@ -252,7 +252,7 @@ func TestUserPage(t *testing.T) {
 		`data-testid="edit-user"`, `data-testid="delete-user"`, `data-testid="revoke-session"`, `data-testid="revoke-all-sessions"`)
 
 	// A viewer sees the same, without a single write control.
-	vc := testkit.NewConsoleClient(t, k.srv, "vic@acme.test", adminauth.Viewer)
+	vc := webtest.NewConsoleClient(t, k.srv, "vic@acme.test", adminauth.Viewer)
 	res = vc.Get("/users/" + ann.ID)
 	wantStatus(t, "viewer", res, http.StatusOK)
 	mustNotShow(t, "viewer", res.Body, `data-testid="edit-user"`, `data-testid="delete-user"`,
@@ -273,7 +273,7 @@ func TestUserEdit(t *testing.T) {
 	acme, ann := k.org("Acme", "acme", "ann@acme.test")
 	k.member(acme.ID, "bob@acme.test")
 	// An owner: only owners may change an email (console_email_change_test.go).
-	cc := testkit.NewConsoleClient(t, k.srv, "olga@acme.test", adminauth.Owner)
+	cc := webtest.NewConsoleClient(t, k.srv, "olga@acme.test", adminauth.Owner)
 	path := "/users/" + ann.ID
 
 	res := cc.Get(path + "/edit")
@@ -326,7 +326,7 @@ func TestUserEdit(t *testing.T) {
 		t.Errorf("a refused form changed the user: given name %q", ptrText(u.GivenName))
 	}
 
-	vc := testkit.NewConsoleClient(t, k.srv, "vic@acme.test", adminauth.Viewer)
+	vc := webtest.NewConsoleClient(t, k.srv, "vic@acme.test", adminauth.Viewer)
 	wantStatus(t, "viewer save", vc.PostForm(path, good), http.StatusForbidden)
 	wantStatus(t, "unknown user", cc.PostForm("/users/usr_aaaaaaaaaaaaaaaaaaaaaaaaaa", good), http.StatusNotFound)
 }
@@ -337,8 +337,8 @@ func TestUserSessionsRevoke(t *testing.T) {
 	_, gus := k.org("Globex", "globex", "gus@globex.test")
 	one, two := k.session(ann.ID), k.session(ann.ID)
 	other := k.session(gus.ID)
-	cc := testkit.NewConsoleClient(t, k.srv, "ed@acme.test", adminauth.Editor)
-	vc := testkit.NewConsoleClient(t, k.srv, "vic@acme.test", adminauth.Viewer)
+	cc := webtest.NewConsoleClient(t, k.srv, "ed@acme.test", adminauth.Editor)
+	vc := webtest.NewConsoleClient(t, k.srv, "vic@acme.test", adminauth.Viewer)
 	status := func(id string) string {
 		var s string
 		if err := k.srv.DB.Get(&s, `SELECT status FROM sessions WHERE id = $1`, id); err != nil {
@@ -382,8 +382,8 @@ func TestUserDelete(t *testing.T) {
 	acme, ann := k.org("Acme", "acme", "ann@acme.test")
 	bob := k.member(acme.ID, "bob@acme.test")
 	k.session(bob.ID)
-	cc := testkit.NewConsoleClient(t, k.srv, "ed@acme.test", adminauth.Editor)
-	vc := testkit.NewConsoleClient(t, k.srv, "vic@acme.test", adminauth.Viewer)
+	cc := webtest.NewConsoleClient(t, k.srv, "ed@acme.test", adminauth.Editor)
+	vc := webtest.NewConsoleClient(t, k.srv, "vic@acme.test", adminauth.Viewer)
 
 	res := cc.Get("/users/" + bob.ID + "/delete")
 	wantStatus(t, "confirm", res, http.StatusOK)

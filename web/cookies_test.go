@@ -11,11 +11,11 @@ import (
 
 	"roster/internal/adminauth"
 	"roster/internal/store"
-	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // setCookies reads the cookies a response sets, attributes and all.
-func setCookies(res *testkit.PageResponse) map[string]*http.Cookie {
+func setCookies(res *webtest.PageResponse) map[string]*http.Cookie {
 	out := map[string]*http.Cookie{}
 	for _, ck := range (&http.Response{Header: res.Header}).Cookies() {
 		out[ck.Name] = ck
@@ -42,10 +42,10 @@ func endsWithBrowser(ck *http.Cookie) bool { return ck.MaxAge == 0 && ck.RawExpi
 // subdomain or a plain-http page cannot plant or overwrite one; session
 // cookies end with the browser unless the person asked to stay signed in.
 func TestCookiesOverHTTPS(t *testing.T) {
-	k := newSigninKit(t, testkit.WithEnv("ROSTER_PUBLIC_URL", "https://roster.example.com"))
+	k := newSigninKit(t, webtest.WithEnv("ROSTER_PUBLIC_URL", "https://roster.example.com"))
 	srv := k.srv
 	seen := map[string]*http.Cookie{}
-	collect := func(res *testkit.PageResponse) map[string]*http.Cookie {
+	collect := func(res *webtest.PageResponse) map[string]*http.Cookie {
 		t.Helper()
 		cks := setCookies(res)
 		for name, ck := range cks {
@@ -60,7 +60,7 @@ func TestCookiesOverHTTPS(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v := testkit.NewPublicVisitorClient(t, srv)
+		v := webtest.NewPublicVisitorClient(t, srv)
 		page := v.Get("/login/link/" + link)
 		wantStatus(t, "the link page", page, http.StatusOK)
 		csrf := collect(page)["__Host-roster_csrf"]
@@ -110,7 +110,7 @@ func TestCookiesOverHTTPS(t *testing.T) {
 			{"with keep me signed in", url.Values{"keep": {"1"}}, true},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
-				c := testkit.NewPublicVisitorClient(t, srv)
+				c := webtest.NewPublicVisitorClient(t, srv)
 				k.tick()
 				f := url.Values{"email": {"ann@acme.test"}}
 				for key, v := range tt.form {
@@ -153,7 +153,7 @@ func TestCookiesOverHTTPS(t *testing.T) {
 func TestCookiesOverHTTP(t *testing.T) {
 	k := newSigninKit(t)
 	k.org("Acme", "ann@acme.test")
-	c := testkit.NewVisitorClient(t, k.srv)
+	c := webtest.NewVisitorClient(t, k.srv)
 	k.startCode(c, "ann@acme.test", nil)
 	res := c.PostForm("/signin/code", url.Values{"code": {k.lastCode("ann@acme.test")}})
 	wantStatus(t, "sign in", res, http.StatusSeeOther)
@@ -171,7 +171,7 @@ func TestCookiesOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := testkit.NewVisitorClient(t, k.srv)
+	v := webtest.NewVisitorClient(t, k.srv)
 	res = v.PostForm("/login/link/"+link, nil)
 	wantStatus(t, "console sign-in", res, http.StatusSeeOther)
 	if admin := setCookies(res)["roster_admin"]; admin == nil || admin.Secure || !endsWithBrowser(admin) {
@@ -190,7 +190,7 @@ func TestCSRFTokenRotatesAtSignIn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v := testkit.NewVisitorClient(t, srv)
+		v := webtest.NewVisitorClient(t, srv)
 		before := v.CSRFToken()
 		wantStatus(t, "sign in", v.Do(http.MethodPost, "/login/link/"+link, url.Values{"csrf_token": {before}}), http.StatusSeeOther)
 		after := v.CSRFToken()
@@ -210,7 +210,7 @@ func TestCSRFTokenRotatesAtSignIn(t *testing.T) {
 
 	t.Run("hosted", func(t *testing.T) {
 		k.org("Acme", "ann@acme.test")
-		c := testkit.NewVisitorClient(t, srv)
+		c := webtest.NewVisitorClient(t, srv)
 		before := c.CSRFToken()
 		k.signIn(c, "ann@acme.test")
 		after := c.CSRFToken()
@@ -235,10 +235,10 @@ func TestCSRFTokenRotatesAtSignIn(t *testing.T) {
 func TestForeignOriginRefused(t *testing.T) {
 	k := newSigninKit(t)
 	srv := k.srv
-	cc := testkit.NewConsoleClient(t, srv, "ed@acme.test", adminauth.Editor)
+	cc := webtest.NewConsoleClient(t, srv, "ed@acme.test", adminauth.Editor)
 	token := cc.CSRFToken()
 
-	post := func(path string, form url.Values, header ...string) *testkit.PageResponse {
+	post := func(path string, form url.Values, header ...string) *webtest.PageResponse {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -251,7 +251,7 @@ func TestForeignOriginRefused(t *testing.T) {
 		}
 		defer res.Body.Close()
 		b, _ := io.ReadAll(res.Body)
-		return &testkit.PageResponse{Status: res.StatusCode, Header: res.Header, Body: string(b), Location: res.Header.Get("Location")}
+		return &webtest.PageResponse{Status: res.StatusCode, Header: res.Header, Body: string(b), Location: res.Header.Get("Location")}
 	}
 	orgs := func() int { return countRows(t, srv, `SELECT count(*) FROM organizations`) }
 	create := func(name string) url.Values { return url.Values{"csrf_token": {token}, "display_name": {name}} }
@@ -292,7 +292,7 @@ func TestForeignOriginRefused(t *testing.T) {
 
 	// Hosted pages too.
 	k.org("Acme", "ann@acme.test")
-	c := testkit.NewVisitorClient(t, srv)
+	c := webtest.NewVisitorClient(t, srv)
 	k.signIn(c, "ann@acme.test")
 	id, _, _ := k.session(c)
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/logout/user", strings.NewReader(url.Values{"csrf_token": {c.CSRFToken()}}.Encode()))
@@ -312,7 +312,7 @@ func TestForeignOriginRefused(t *testing.T) {
 
 	// The API's token endpoint is called by servers, with credentials and
 	// no cookies: an Origin does not matter there.
-	api := testkit.NewAPIClient(t, srv)
+	api := webtest.NewAPIClient(t, srv)
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {api.ID}, "client_secret": {api.Secret}}
 	req, _ = http.NewRequest(http.MethodPost, srv.URL+"/oauth/token", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

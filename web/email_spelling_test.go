@@ -5,7 +5,7 @@ import (
 	"net/url"
 	"testing"
 
-	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // Mail goes to the address on record, whatever spelling a request types,
@@ -17,7 +17,7 @@ func TestMailGoesToTheAddressOnRecord(t *testing.T) {
 	k.exec(`UPDATE users SET email_verified = true`)
 	k.exec(`UPDATE environment_settings SET email_signin_mode = 'both', signup_enabled = true`)
 
-	c := testkit.NewVisitorClient(t, k.srv)
+	c := webtest.NewVisitorClient(t, k.srv)
 	k.startCode(c, "ALICE@Corp.Test", nil)
 	k.tick()
 	c.PostForm("/signin/forgot", url.Values{"email": {"Alice@CORP.test"}})
@@ -32,7 +32,7 @@ func TestMailGoesToTheAddressOnRecord(t *testing.T) {
 		t.Errorf("mail went to typed spellings %q, not the address on record", typed)
 	}
 	kinds := map[string]bool{}
-	for _, m := range testkit.OutboxTo(t, k.srv, "alice@corp.test") {
+	for _, m := range webtest.OutboxTo(t, k.srv, "alice@corp.test") {
 		kinds[m.Kind] = true
 	}
 	for _, want := range []string{"signin", "password_reset", "account_exists"} {
@@ -51,7 +51,7 @@ func TestTwoEmailsInOneRequestAreRefused(t *testing.T) {
 	k.org("Corp", "alice@corp.test")
 	k.exec(`UPDATE users SET email_verified = true`)
 	k.exec(`UPDATE environment_settings SET email_signin_mode = 'both'`)
-	c := testkit.NewVisitorClient(t, k.srv)
+	c := webtest.NewVisitorClient(t, k.srv)
 
 	for _, form := range []url.Values{
 		{"email": {"alice@corp.test", "mallory@evil.test"}},

@@ -8,7 +8,7 @@ import (
 )
 
 // ConsoleGroup gives tests a group with the console's sign-in and role
-// rules, to register stand-in routes on (testkit.WithRoutes) until real
+// rules, to register stand-in routes on (webtest.WithRoutes) until real
 // console pages exist.
 func ConsoleGroup(e *echo.Echo, d Deps) *echo.Group {
 	auth := newAdminAuth(adminauth.New(store.New(d.DB), d.Clock), d.SecretKey, newCSRFGuard(d))

@@ -12,6 +12,7 @@ import (
 	"roster/internal/invitations"
 	"roster/internal/model"
 	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // The invitation's whole life in a browser: invited from the console, the
@@ -28,7 +29,7 @@ func newInviteBrowser(t *testing.T) inviteBrowser {
 	sm := testkit.NewSMTPServer(t)
 	k := newInviteKit(t)
 	b := testkit.NewBrowser(t)
-	testkit.SignInAdmin(t, k.srv, b, "ed@roster.test", adminauth.Editor)
+	webtest.SignInAdmin(t, k.srv, b, "ed@roster.test", adminauth.Editor)
 	return inviteBrowser{orgBrowser: orgBrowser{browserKit{t, b}, k.srv}, k: k, sm: sm}
 }
 
@@ -41,7 +42,7 @@ func (ib inviteBrowser) inviteFromConsole(orgID, email string) string {
 	ib.clickThen(orgSel("invite-submit"), "flash")
 	ib.wantFlash("success", "Invited "+email)
 	before := len(ib.sm.MessagesTo(email))
-	if r := testkit.DeliverMail(ib.t, ib.srv, ib.sm); r.Sent < 1 {
+	if r := webtest.DeliverMail(ib.t, ib.srv, ib.sm); r.Sent < 1 {
 		ib.t.Fatalf("delivered %+v", r)
 	}
 	got := ib.sm.MessagesTo(email)
@@ -154,12 +155,12 @@ func TestInvitationsInBrowser(t *testing.T) {
 	ib.b.Screenshot("invitation-expired")
 	ib.clickThen(orgSel("invitation-ask"), "invitation-asked")
 	ib.wantFlash("success", "We let ed@roster.test know")
-	if n := len(testkit.OutboxTo(t, ib.srv, "ed@roster.test")); n != 1 {
+	if n := len(webtest.OutboxTo(t, ib.srv, "ed@roster.test")); n != 1 {
 		t.Errorf("%d mails to the inviter", n)
 	}
 
 	// The expiry job writes down what the pages already showed.
-	testkit.DeliverMail(t, ib.srv, ib.sm)
+	webtest.DeliverMail(t, ib.srv, ib.sm)
 	if m := k.membership(acme.ID, "late@acme.test"); m.Status != model.StatusPendingInvite {
 		t.Fatalf("stored status before the job: %s", m.Status)
 	}
@@ -220,14 +221,14 @@ func TestBulkInviteInBrowser(t *testing.T) {
 	if m := k.membership(acme.ID, "bob@acme.test"); m.Roles[0].Name != "admin" {
 		t.Errorf("bob's roles %+v", m.Roles)
 	}
-	if r := testkit.DeliverMail(t, ib.srv, ib.sm); r.Sent != 3 {
+	if r := webtest.DeliverMail(t, ib.srv, ib.sm); r.Sent != 3 {
 		t.Errorf("delivered %+v", r)
 	}
 	ib.clickThen(orgSel("bulk-back"), "invitations-table")
 }
 
 // runExpiryJob runs one round of the invitation expiry job on srv's clock.
-func runExpiryJob(t *testing.T, srv *testkit.Server) int {
+func runExpiryJob(t *testing.T, srv *webtest.Server) int {
 	t.Helper()
 	n, err := invitations.NewExpiryJob(srv.Store, srv.Clock, testkit.Logger(t), invitations.ExpiryOptions{}).RunOnce(context.Background())
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"roster/internal/directory"
 	"roster/internal/model"
 	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // The invitation link's pages, over HTTP: the mail comes from the real
@@ -32,7 +33,7 @@ func (k inviteKit) inviteLink(orgID, email string, roles ...string) string {
 
 func (k inviteKit) lastInviteLink(email string) string {
 	k.t.Helper()
-	mails := testkit.OutboxTo(k.t, k.srv, email)
+	mails := webtest.OutboxTo(k.t, k.srv, email)
 	if len(mails) == 0 {
 		k.t.Fatalf("no mail to %s", email)
 	}
@@ -49,7 +50,7 @@ func TestInvitationFromTheAPIArrivesAndAccepts(t *testing.T) {
 	sm := testkit.NewSMTPServer(t)
 	k := newInviteKit(t)
 	o := k.org("Acme", "ada@acme.test")
-	api := testkit.NewAPIClient(t, k.srv)
+	api := webtest.NewAPIClient(t, k.srv)
 
 	r := api.Do("POST", "/api/v1/organizations/"+o.ID+"/users?send_invitation_email=true", map[string]any{
 		"email":      "ann@acme.test",
@@ -58,7 +59,7 @@ func TestInvitationFromTheAPIArrivesAndAccepts(t *testing.T) {
 	if r.Status != http.StatusCreated {
 		t.Fatalf("invite over the API: %d %s", r.Status, r.Raw)
 	}
-	if res := testkit.DeliverMail(t, k.srv, sm); res.Sent != 1 {
+	if res := webtest.DeliverMail(t, k.srv, sm); res.Sent != 1 {
 		t.Fatalf("delivered %+v", res)
 	}
 	got := sm.MessagesTo("ann@acme.test")
@@ -70,7 +71,7 @@ func TestInvitationFromTheAPIArrivesAndAccepts(t *testing.T) {
 		t.Fatalf("link %q", link)
 	}
 
-	c := testkit.NewVisitorClient(t, k.srv)
+	c := webtest.NewVisitorClient(t, k.srv)
 	page := c.Get(link)
 	wantPage(t, page, http.StatusOK, "Join Acme", "ada@acme.test", "ann@acme.test", "Admin", `data-testid="invitation-accept"`)
 	// Opening the link, however often, uses nothing.
@@ -102,7 +103,7 @@ func TestInvitationFromTheAPIArrivesAndAccepts(t *testing.T) {
 		t.Fatalf("second submit: %d\n%.500s", res.Status, res.Body)
 	}
 	// From another browser, the link is used.
-	wantPage(t, testkit.NewVisitorClient(t, k.srv).PostForm(link, nil), http.StatusGone, "This invitation has been used")
+	wantPage(t, webtest.NewVisitorClient(t, k.srv).PostForm(link, nil), http.StatusGone, "This invitation has been used")
 }
 
 func TestInvitationParallelAccepts(t *testing.T) {
@@ -110,12 +111,12 @@ func TestInvitationParallelAccepts(t *testing.T) {
 	o := k.org("Acme", "ada@acme.test")
 	link := k.inviteLink(o.ID, "ann@acme.test")
 
-	clients := make([]*testkit.ConsoleClient, 10)
+	clients := make([]*webtest.ConsoleClient, 10)
 	for i := range clients {
-		clients[i] = testkit.NewVisitorClient(t, k.srv)
+		clients[i] = webtest.NewVisitorClient(t, k.srv)
 		clients[i].CSRFToken() // fetch it before the race starts
 	}
-	results := make([]*testkit.PageResponse, len(clients))
+	results := make([]*webtest.PageResponse, len(clients))
 	var wg sync.WaitGroup
 	for i, c := range clients {
 		wg.Go(func() { results[i] = c.PostForm(link, nil) })
@@ -144,7 +145,7 @@ func TestInvitationClosedLinks(t *testing.T) {
 	k := newInviteKit(t)
 	o := k.org("Acme", "ada@acme.test")
 	beta := k.org("Beta", "bea@beta.test")
-	c := testkit.NewVisitorClient(t, k.srv)
+	c := webtest.NewVisitorClient(t, k.srv)
 
 	expired := k.inviteLink(o.ID, "exp@acme.test")
 	revoked := k.inviteLink(o.ID, "rev@acme.test")
@@ -161,7 +162,7 @@ func TestInvitationClosedLinks(t *testing.T) {
 		}
 	}
 
-	other := testkit.NewVisitorClient(t, k.srv)
+	other := webtest.NewVisitorClient(t, k.srv)
 	wantPage(t, other.Get(used), http.StatusGone, `data-state="used"`, "This invitation has been used")
 	wantPage(t, other.PostForm(used, nil), http.StatusGone, `data-state="used"`)
 	for _, link := range []string{revoked, revokedKept} {
@@ -183,11 +184,11 @@ func TestInvitationClosedLinks(t *testing.T) {
 		t.Fatalf("renew: %d → %q", res.Status, res.Location)
 	}
 	wantPage(t, other.Get(expired), http.StatusGone, "We let ed@roster.test know", `data-testid="invitation-asked"`)
-	if n := len(testkit.OutboxTo(t, k.srv, "ed@roster.test")); n != 1 {
+	if n := len(webtest.OutboxTo(t, k.srv, "ed@roster.test")); n != 1 {
 		t.Fatalf("%d mails to the inviter", n)
 	}
 	other.PostForm(expired+"/renew", nil)
-	if n := len(testkit.OutboxTo(t, k.srv, "ed@roster.test")); n != 1 {
+	if n := len(webtest.OutboxTo(t, k.srv, "ed@roster.test")); n != 1 {
 		t.Fatalf("asking twice sent %d mails", n)
 	}
 	// Resent from the console: the old link says a newer one came.
@@ -204,7 +205,7 @@ func TestInvitationSetsAPassword(t *testing.T) {
 	k := newInviteKit(t)
 	o := k.org("Acme", "ada@acme.test")
 	link := k.inviteLink(o.ID, "ann@acme.test")
-	c := testkit.NewVisitorClient(t, k.srv)
+	c := webtest.NewVisitorClient(t, k.srv)
 
 	wantPage(t, c.Get(link), http.StatusOK, `name="password"`, "Set a password")
 	res := c.PostForm(link, url.Values{"password": {"short"}})
@@ -228,7 +229,7 @@ func TestInvitationSetsAPassword(t *testing.T) {
 		t.Error("a password field while password sign-in is off")
 	}
 	// A hand-made form's password is ignored then.
-	if res := testkit.NewVisitorClient(t, k.srv).PostForm(link, url.Values{"password": {"correct horse battery staple"}}); res.Status != http.StatusSeeOther {
+	if res := webtest.NewVisitorClient(t, k.srv).PostForm(link, url.Values{"password": {"correct horse battery staple"}}); res.Status != http.StatusSeeOther {
 		t.Fatalf("accept: %d", res.Status)
 	}
 	if n := k.count(`SELECT count(*) FROM password_credentials p JOIN users u ON u.id = p.user_id WHERE u.email = 'bob@acme.test'`); n != 0 {
@@ -241,7 +242,7 @@ func TestInvitationWhileSignedInAsSomeoneElse(t *testing.T) {
 	o := k.org("Acme", "ada@acme.test")
 	beta := k.org("Beta", "bea@beta.test")
 	link := k.inviteLink(o.ID, "ann@acme.test")
-	c := testkit.NewVisitorClient(t, k.srv)
+	c := webtest.NewVisitorClient(t, k.srv)
 	k.signins().signIn(c, "bea@beta.test")
 
 	wantPage(t, c.Get(link), http.StatusOK, `data-testid="invitation-other-account"`,
@@ -266,7 +267,7 @@ func TestMemberInvitePage(t *testing.T) {
 	sk := k.signins()
 
 	// A plain member may not invite: 403, even posting by hand.
-	mc := testkit.NewVisitorClient(t, k.srv)
+	mc := webtest.NewVisitorClient(t, k.srv)
 	sk.signIn(mc, "max@acme.test")
 	wantPage(t, mc.Get("/org/"+o.ID+"/invite"), http.StatusForbidden)
 	if res := mc.Get("/my-organizations"); strings.Contains(res.Body, `data-testid="invite-to-org"`) {
@@ -277,11 +278,11 @@ func TestMemberInvitePage(t *testing.T) {
 		t.Fatal("a member invited someone")
 	}
 	// Not signed in: to sign-in.
-	if res := testkit.NewVisitorClient(t, k.srv).Get("/org/" + o.ID + "/invite"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/signin") {
+	if res := webtest.NewVisitorClient(t, k.srv).Get("/org/" + o.ID + "/invite"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/signin") {
 		t.Fatalf("visitor: %d %q", res.Status, res.Location)
 	}
 
-	ac := testkit.NewVisitorClient(t, k.srv)
+	ac := webtest.NewVisitorClient(t, k.srv)
 	sk.signIn(ac, "ada@acme.test")
 	wantPage(t, ac.Get("/my-organizations"), http.StatusOK, `data-testid="invite-to-org"`, `href="/org/`+o.ID+`/invite"`)
 	wantPage(t, ac.Get("/org/"+o.ID+"/invite"), http.StatusOK, "Invite someone to Acme", `value="admin"`)
@@ -299,7 +300,7 @@ func TestMemberInvitePage(t *testing.T) {
 	}
 	// Another org's admin gets nothing here.
 	k.org("Beta", "bea@beta.test")
-	bc := testkit.NewVisitorClient(t, k.srv)
+	bc := webtest.NewVisitorClient(t, k.srv)
 	sk.signIn(bc, "bea@beta.test")
 	wantPage(t, bc.Get("/org/"+o.ID+"/invite"), http.StatusForbidden)
 }
@@ -308,36 +309,36 @@ func TestInvitationMailWaitsForSMTP(t *testing.T) {
 	sm := testkit.NewSMTPServer(t)
 	k := newInviteKit(t)
 	o := k.org("Acme", "ada@acme.test")
-	ed := testkit.NewConsoleClient(t, k.srv, "ed@roster.test", adminauth.Editor)
+	ed := webtest.NewConsoleClient(t, k.srv, "ed@roster.test", adminauth.Editor)
 
 	sm.Down()
 	res := ed.PostForm("/organizations/"+o.ID+"/invitations/bulk/confirm", url.Values{"addresses": {"ann@acme.test"}})
 	wantPage(t, res, http.StatusOK, `data-outcome="invite_new"`)
-	if r := testkit.DeliverMail(t, k.srv, sm); r.Sent != 0 || r.Retried != 1 {
+	if r := webtest.DeliverMail(t, k.srv, sm); r.Sent != 0 || r.Retried != 1 {
 		t.Fatalf("while down: %+v", r)
 	}
 	if n := len(sm.Messages()); n != 0 {
 		t.Fatalf("%d mails while down", n)
 	}
-	mails := testkit.OutboxTo(t, k.srv, "ann@acme.test")
+	mails := webtest.OutboxTo(t, k.srv, "ann@acme.test")
 	if len(mails) != 1 || mails[0].Status == "SENT" {
 		t.Fatalf("outbox %+v", mails)
 	}
 
 	sm.Up()
 	k.srv.Clock.Advance(time.Hour) // past the retry's back-off
-	if r := testkit.DeliverMail(t, k.srv, sm); r.Sent != 1 {
+	if r := webtest.DeliverMail(t, k.srv, sm); r.Sent != 1 {
 		t.Fatalf("after up: %+v", r)
 	}
 	got := sm.MessagesTo("ann@acme.test")
 	if len(got) != 1 {
 		t.Fatalf("%d mails", len(got))
 	}
-	if r := testkit.DeliverMail(t, k.srv, sm); r.Claimed != 0 {
+	if r := webtest.DeliverMail(t, k.srv, sm); r.Claimed != 0 {
 		t.Fatalf("sent again: %+v", r)
 	}
 	// The link works.
-	c := testkit.NewVisitorClient(t, k.srv)
+	c := webtest.NewVisitorClient(t, k.srv)
 	if res := c.PostForm(strings.TrimPrefix(got[0].Links()[0], k.srv.URL), nil); res.Status != http.StatusSeeOther {
 		t.Fatalf("accept: %d", res.Status)
 	}

@@ -13,6 +13,7 @@ import (
 	"roster/internal/model"
 	"roster/internal/store"
 	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // Two paths the HTTP tests cover, walked in a browser as well: a forgotten
@@ -28,12 +29,12 @@ func TestHostedPasswordResetInBrowser(t *testing.T) {
 
 	// Ann signs up and confirms her address the usual way, then Acme is
 	// made with her as its admin.
-	c := testkit.NewVisitorClient(t, k.srv)
+	c := webtest.NewVisitorClient(t, k.srv)
 	res := c.PostForm("/signup", url.Values{"email": {"ann@acme.test"}, "password": {oldPW}})
 	if res.Status != http.StatusSeeOther || res.Location != "/signin/sent" {
 		t.Fatalf("sign-up: %d → %q\n%.500s", res.Status, res.Location, res.Body)
 	}
-	if r := testkit.DeliverMail(t, k.srv, sm); r.Sent != 1 {
+	if r := webtest.DeliverMail(t, k.srv, sm); r.Sent != 1 {
 		t.Fatalf("confirmation mail: %+v", r)
 	}
 	confirm := sm.MessagesTo("ann@acme.test")[0].Links()
@@ -71,7 +72,7 @@ func TestHostedPasswordResetInBrowser(t *testing.T) {
 		t.Errorf("sent page says %q", got)
 	}
 
-	if r := testkit.DeliverMail(t, k.srv, sm); r.Sent != 1 {
+	if r := webtest.DeliverMail(t, k.srv, sm); r.Sent != 1 {
 		t.Fatalf("reset mail: %+v", r)
 	}
 	mails := sm.MessagesTo("ann@acme.test")
@@ -145,7 +146,7 @@ func TestHostedPasswordResetInBrowser(t *testing.T) {
 	}
 	s.noProblems("used reset link")
 	// Posting it by hand does not set a password either.
-	res = testkit.NewVisitorClient(t, k.srv).PostForm(strings.TrimPrefix(link, k.srv.URL), url.Values{"password": {"another fine passphrase"}})
+	res = webtest.NewVisitorClient(t, k.srv).PostForm(strings.TrimPrefix(link, k.srv.URL), url.Values{"password": {"another fine passphrase"}})
 	wantStatus(t, "the reset link posted again", res, http.StatusGone)
 
 	// Signed out: the old password is refused, the new one signs in.
@@ -176,11 +177,11 @@ func TestInviteDuringSMTPOutageInBrowser(t *testing.T) {
 	// The server is set up to send; the test's DeliverMail is the worker
 	// that sends.
 	k := newInviteKit(t,
-		testkit.WithEnv("ROSTER_SMTP_URL", sm.URL().String()),
-		testkit.WithEnv("ROSTER_MAIL_FROM", "Roster <no-reply@roster.test>"))
+		webtest.WithEnv("ROSTER_SMTP_URL", sm.URL().String()),
+		webtest.WithEnv("ROSTER_MAIL_FROM", "Roster <no-reply@roster.test>"))
 	acme := k.org("Acme Corp", "ada@acme.test")
 	b := testkit.NewBrowser(t)
-	testkit.SignInAdmin(t, k.srv, b, "owner@roster.test", adminauth.Owner)
+	webtest.SignInAdmin(t, k.srv, b, "owner@roster.test", adminauth.Owner)
 	ob := orgBrowser{browserKit{t, b}, k.srv}
 
 	sm.Down()
@@ -194,13 +195,13 @@ func TestInviteDuringSMTPOutageInBrowser(t *testing.T) {
 	ob.noProblems("invitations after inviting")
 
 	// The delivery run cannot reach the server: the mail stays PENDING.
-	if r := testkit.DeliverMail(t, k.srv, sm); r.Sent != 0 || r.Retried != 1 {
+	if r := webtest.DeliverMail(t, k.srv, sm); r.Sent != 0 || r.Retried != 1 {
 		t.Fatalf("while down: %+v", r)
 	}
 	if n := len(sm.Messages()); n != 0 {
 		t.Fatalf("%d mails arrived while down", n)
 	}
-	outbox := testkit.OutboxTo(t, k.srv, "ann@acme.test")
+	outbox := webtest.OutboxTo(t, k.srv, "ann@acme.test")
 	if len(outbox) != 1 || outbox[0].Status != store.EmailPending || outbox[0].Attempts != 1 {
 		t.Fatalf("outbox while down: %+v", outbox)
 	}
@@ -216,22 +217,22 @@ func TestInviteDuringSMTPOutageInBrowser(t *testing.T) {
 	// nothing is due yet.
 	sm.Up()
 	k.srv.Clock.Advance(20 * time.Second)
-	if r := testkit.DeliverMail(t, k.srv, sm); r.Claimed != 0 {
+	if r := webtest.DeliverMail(t, k.srv, sm); r.Claimed != 0 {
 		t.Fatalf("sent before the back-off ended: %+v", r)
 	}
 	// Past the longest first back-off (60 s): sent, once.
 	k.srv.Clock.Advance(time.Minute)
-	if r := testkit.DeliverMail(t, k.srv, sm); r.Sent != 1 || r.Claimed != 1 {
+	if r := webtest.DeliverMail(t, k.srv, sm); r.Sent != 1 || r.Claimed != 1 {
 		t.Fatalf("after the server came back: %+v", r)
 	}
-	if r := testkit.DeliverMail(t, k.srv, sm); r.Claimed != 0 {
+	if r := webtest.DeliverMail(t, k.srv, sm); r.Claimed != 0 {
 		t.Fatalf("sent again: %+v", r)
 	}
 	got := sm.MessagesTo("ann@acme.test")
 	if len(got) != 1 {
 		t.Fatalf("%d mails to ann, want exactly 1", len(got))
 	}
-	if sent := testkit.OutboxTo(t, k.srv, "ann@acme.test")[0]; sent.Status != store.EmailSent || sent.Text != "" {
+	if sent := webtest.OutboxTo(t, k.srv, "ann@acme.test")[0]; sent.Status != store.EmailSent || sent.Text != "" {
 		t.Errorf("after sending the outbox keeps %s with a body of %d bytes", sent.Status, len(sent.Text))
 	}
 

@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // signinBrowser walks the hosted pages as an end user would: it types,
@@ -16,7 +17,7 @@ import (
 type signinBrowser struct {
 	t   *testing.T
 	b   *testkit.Browser
-	srv *testkit.Server
+	srv *webtest.Server
 }
 
 func siSel(id string) string { return `[data-testid="` + id + `"]` }
@@ -97,7 +98,7 @@ func TestHostedMagicLinkInBrowser(t *testing.T) {
 	s.noProblems("code")
 	b.Screenshot("signin-code")
 
-	if res := testkit.DeliverMail(t, k.srv, sm); res.Sent != 1 {
+	if res := webtest.DeliverMail(t, k.srv, sm); res.Sent != 1 {
 		t.Fatalf("mail worker: %+v", res)
 	}
 	mails := sm.MessagesTo("ann@acme.test")

@@ -15,19 +15,20 @@ import (
 	"roster/internal/ratelimit"
 	"roster/internal/store"
 	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // signinKit sets up people and organizations for the hosted sign-in tests
 // through the directory, and walks sign-in as an HTTP client would.
 type signinKit struct {
 	t   *testing.T
-	srv *testkit.Server
+	srv *webtest.Server
 	dir *directory.Service
 }
 
-func newSigninKit(t *testing.T, opts ...testkit.ServerOption) signinKit {
+func newSigninKit(t *testing.T, opts ...webtest.ServerOption) signinKit {
 	t.Helper()
-	srv := testkit.NewServer(t, opts...)
+	srv := webtest.NewServer(t, opts...)
 	dir := directory.New(srv.Store, srv.Clock)
 	dir.BaseURL = srv.Deps.Config.PublicURL.String()
 	return signinKit{t: t, srv: srv, dir: dir}
@@ -82,7 +83,7 @@ func (k signinKit) tick() { k.srv.Clock.Advance(time.Second) }
 // lastMail is the newest mail queued for email.
 func (k signinKit) lastMail(email string) store.OutboxEmail {
 	k.t.Helper()
-	mails := testkit.OutboxTo(k.t, k.srv, email)
+	mails := webtest.OutboxTo(k.t, k.srv, email)
 	if len(mails) == 0 {
 		k.t.Fatalf("no mail for %s", email)
 	}
@@ -103,7 +104,7 @@ func (k signinKit) lastCode(email string) string {
 // lastCodeOfKind is the code in the newest mail of kind to email.
 func (k signinKit) lastCodeOfKind(email, kind string) string {
 	k.t.Helper()
-	for _, m := range testkit.OutboxTo(k.t, k.srv, email) {
+	for _, m := range webtest.OutboxTo(k.t, k.srv, email) {
 		if c := mailedCode.FindStringSubmatch(m.Text); m.Kind == kind && c != nil {
 			return c[1]
 		}
@@ -123,7 +124,7 @@ func (k signinKit) lastLink(email string) string {
 }
 
 // startCode asks for a code for email and expects the code page.
-func (k signinKit) startCode(c *testkit.ConsoleClient, email string, form url.Values) {
+func (k signinKit) startCode(c *webtest.ConsoleClient, email string, form url.Values) {
 	k.t.Helper()
 	k.tick()
 	f := url.Values{"email": {email}}
@@ -137,7 +138,7 @@ func (k signinKit) startCode(c *testkit.ConsoleClient, email string, form url.Va
 }
 
 // signIn signs c in as email with a mailed code and returns where it went.
-func (k signinKit) signIn(c *testkit.ConsoleClient, email string) string {
+func (k signinKit) signIn(c *webtest.ConsoleClient, email string) string {
 	k.t.Helper()
 	k.startCode(c, email, nil)
 	res := c.PostForm("/signin/code", url.Values{"code": {k.lastCode(email)}})
@@ -149,7 +150,7 @@ func (k signinKit) signIn(c *testkit.ConsoleClient, email string) string {
 
 // sessionOf returns the status and current org of the session with the
 // token in c's cookie (found by the token's hash).
-func (k signinKit) session(c *testkit.ConsoleClient) (id, status string, org *string) {
+func (k signinKit) session(c *webtest.ConsoleClient) (id, status string, org *string) {
 	k.t.Helper()
 	token := c.Cookie("roster_session")
 	if token == "" {
@@ -178,7 +179,7 @@ var (
 func TestHostedMethodsPageSameForKnownAndUnknown(t *testing.T) {
 	k := newSigninKit(t)
 	k.org("Acme", "ann@acme.test")
-	c := testkit.NewVisitorClient(t, k.srv)
+	c := webtest.NewVisitorClient(t, k.srv)
 
 	page := func(email string) string {
 		res := c.PostForm("/signin", url.Values{"email": {email}, "return_to": {"/x"}})
@@ -205,7 +206,7 @@ func TestHostedMethodsPageSameForKnownAndUnknown(t *testing.T) {
 	// still the same.
 	k.exec(`UPDATE environment_settings SET signup_enabled = false`)
 	k.startCode(c, "nobody@nowhere.test", nil)
-	if n := len(testkit.OutboxTo(t, k.srv, "nobody@nowhere.test")); n != 0 {
+	if n := len(webtest.OutboxTo(t, k.srv, "nobody@nowhere.test")); n != 0 {
 		t.Errorf("%d mails to an unknown address while sign-up is closed", n)
 	}
 	res := c.PostForm("/signin/code", url.Values{"code": {"123456"}})
@@ -221,7 +222,7 @@ func TestHostedMethodsPageSameForKnownAndUnknown(t *testing.T) {
 func TestHostedCodeSignIn(t *testing.T) {
 	k := newSigninKit(t)
 	acme := k.org("Acme", "ann@acme.test")
-	c := testkit.NewVisitorClient(t, k.srv)
+	c := webtest.NewVisitorClient(t, k.srv)
 
 	k.startCode(c, "Ann@Acme.test", nil)
 	code := k.lastCode("ann@acme.test")
@@ -260,7 +261,7 @@ func TestHostedCodeSignIn(t *testing.T) {
 	wantHas(t, "home", page.Body, `data-testid="hosted-user-email">ann@acme.test`, `data-testid="hosted-current-org">Acme`)
 
 	// A code expires after the lifetime.
-	c2 := testkit.NewVisitorClient(t, k.srv)
+	c2 := webtest.NewVisitorClient(t, k.srv)
 	k.startCode(c2, "ann@acme.test", nil)
 	code = k.lastCode("ann@acme.test")
 	k.srv.Clock.Advance(10*time.Minute + time.Second)
@@ -277,7 +278,7 @@ func TestHostedMagicLinkNeedsAClick(t *testing.T) {
 	k := newSigninKit(t)
 	k.org("Acme", "ann@acme.test")
 	k.exec(`UPDATE environment_settings SET email_signin_mode = 'link'`)
-	c := testkit.NewVisitorClient(t, k.srv)
+	c := webtest.NewVisitorClient(t, k.srv)
 
 	res := c.PostForm("/signin/email", url.Values{"email": {"ann@acme.test"}})
 	if res.Location != "/signin/sent" {
@@ -308,7 +309,7 @@ func TestHostedMagicLinkNeedsAClick(t *testing.T) {
 
 func TestHostedPasswordSignUpConfirmAndSignIn(t *testing.T) {
 	k := newSigninKit(t)
-	c := testkit.NewVisitorClient(t, k.srv)
+	c := webtest.NewVisitorClient(t, k.srv)
 
 	for _, tt := range []struct{ password, message string }{
 		{"short", "must be at least 8 characters"},
@@ -342,11 +343,11 @@ func TestHostedPasswordSignUpConfirmAndSignIn(t *testing.T) {
 
 	// Before confirming, the password does not sign in; a new link goes out.
 	k.tick()
-	before := len(testkit.OutboxTo(t, k.srv, "newbie@acme.test"))
+	before := len(webtest.OutboxTo(t, k.srv, "newbie@acme.test"))
 	res = c.PostForm("/signin/password", url.Values{"email": {"newbie@acme.test"}, "password": {pw}})
 	wantStatus(t, "unconfirmed", res, http.StatusUnprocessableEntity)
 	wantHas(t, "unconfirmed", res.Body, "Confirm your email address first")
-	if after := len(testkit.OutboxTo(t, k.srv, "newbie@acme.test")); after != before+1 {
+	if after := len(webtest.OutboxTo(t, k.srv, "newbie@acme.test")); after != before+1 {
 		t.Errorf("%d mails, want a new confirmation", after-before)
 	}
 
@@ -361,7 +362,7 @@ func TestHostedPasswordSignUpConfirmAndSignIn(t *testing.T) {
 	}
 
 	// Now the password signs in (a fresh browser).
-	c2 := testkit.NewVisitorClient(t, k.srv)
+	c2 := webtest.NewVisitorClient(t, k.srv)
 	res = c2.PostForm("/signin/password", url.Values{"email": {"newbie@acme.test"}, "password": {"wrong password here"}})
 	wantStatus(t, "wrong password", res, http.StatusUnprocessableEntity)
 	wantHas(t, "wrong password", res.Body, "The email address or password is not right.")
@@ -375,12 +376,12 @@ func TestHostedPasswordSignUpConfirmAndSignIn(t *testing.T) {
 	// Signing up again with the address changes nothing and says the same;
 	// the owner is told by mail.
 	k.tick()
-	before = len(testkit.OutboxTo(t, k.srv, "newbie@acme.test"))
+	before = len(webtest.OutboxTo(t, k.srv, "newbie@acme.test"))
 	res = c.PostForm("/signup", url.Values{"email": {"newbie@acme.test"}, "password": {"another fine password"}})
 	if res.Location != "/signin/sent" {
 		t.Errorf("second sign-up went to %q", res.Location)
 	}
-	if m := k.lastMail("newbie@acme.test"); !strings.Contains(m.Subject, "already have an account") || len(testkit.OutboxTo(t, k.srv, "newbie@acme.test")) != before+1 {
+	if m := k.lastMail("newbie@acme.test"); !strings.Contains(m.Subject, "already have an account") || len(webtest.OutboxTo(t, k.srv, "newbie@acme.test")) != before+1 {
 		t.Errorf("no 'already have an account' mail: %q", m.Subject)
 	}
 }
@@ -389,10 +390,10 @@ func TestHostedPasswordReset(t *testing.T) {
 	k := newSigninKit(t)
 	k.org("Acme", "ann@acme.test")
 	k.exec(`UPDATE users SET email_verified = true WHERE email = 'ann@acme.test'`)
-	other := testkit.NewVisitorClient(t, k.srv)
+	other := webtest.NewVisitorClient(t, k.srv)
 	k.signIn(other, "ann@acme.test")
 
-	c := testkit.NewVisitorClient(t, k.srv)
+	c := webtest.NewVisitorClient(t, k.srv)
 	k.tick()
 	res := c.PostForm("/signin/forgot", url.Values{"email": {"ann@acme.test"}})
 	if res.Location != "/signin/sent" {
@@ -400,7 +401,7 @@ func TestHostedPasswordReset(t *testing.T) {
 	}
 	// An unknown address gets the same answer and no mail.
 	res = c.PostForm("/signin/forgot", url.Values{"email": {"zed@acme.test"}})
-	if res.Location != "/signin/sent" || len(testkit.OutboxTo(t, k.srv, "zed@acme.test")) != 0 {
+	if res.Location != "/signin/sent" || len(webtest.OutboxTo(t, k.srv, "zed@acme.test")) != 0 {
 		t.Errorf("forgot for an unknown address: %q", res.Location)
 	}
 
@@ -421,7 +422,7 @@ func TestHostedPasswordReset(t *testing.T) {
 	wantStatus(t, "other session after reset", other.Get("/my-organizations"), http.StatusSeeOther)
 	wantStatus(t, "reset link again", c.Get(link), http.StatusGone)
 
-	c3 := testkit.NewVisitorClient(t, k.srv)
+	c3 := webtest.NewVisitorClient(t, k.srv)
 	res = c3.PostForm("/signin/password", url.Values{"email": {"ann@acme.test"}, "password": {"a much better passphrase"}})
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("sign-in with the new password: %d\n%.500s", res.Status, res.Body)
@@ -431,7 +432,7 @@ func TestHostedPasswordReset(t *testing.T) {
 func TestHostedSessionRotationAndRevocation(t *testing.T) {
 	k := newSigninKit(t)
 	k.org("Acme", "ann@acme.test")
-	c := testkit.NewVisitorClient(t, k.srv)
+	c := webtest.NewVisitorClient(t, k.srv)
 	k.signIn(c, "ann@acme.test")
 	first := c.Cookie("roster_session")
 	firstID, _, _ := k.session(c)
@@ -454,7 +455,7 @@ func TestHostedSessionRotationAndRevocation(t *testing.T) {
 
 	// The console lists the sessions on the user's page, and revokes one
 	// there: the person is signed out on their next request.
-	admin := testkit.NewConsoleClient(t, k.srv, "owner@roster.test", adminauth.Editor)
+	admin := webtest.NewConsoleClient(t, k.srv, "owner@roster.test", adminauth.Editor)
 	userPage := "/users/" + k.userID("ann@acme.test")
 	wantHas(t, "console user page", admin.Get(userPage).Body, firstID, secondID)
 	res := admin.PostForm(userPage+"/sessions/"+secondID+"/revoke", nil)
@@ -497,7 +498,7 @@ func TestHostedOrgPickerAndSwitch(t *testing.T) {
 	solo := k.org("Solo", "sam@solo.test")
 
 	// One org goes straight in.
-	c := testkit.NewVisitorClient(t, k.srv)
+	c := webtest.NewVisitorClient(t, k.srv)
 	if to := k.signIn(c, "sam@solo.test"); to != "/my-organizations" {
 		t.Errorf("one org: went to %q", to)
 	}
@@ -506,7 +507,7 @@ func TestHostedOrgPickerAndSwitch(t *testing.T) {
 	}
 
 	// Two orgs ask.
-	c = testkit.NewVisitorClient(t, k.srv)
+	c = webtest.NewVisitorClient(t, k.srv)
 	if to := k.signIn(c, "ann@acme.test"); to != "/choose-organization" {
 		t.Fatalf("two orgs: went to %q", to)
 	}
@@ -533,7 +534,7 @@ func TestHostedOrgPickerAndSwitch(t *testing.T) {
 	wantStatus(t, "switch to nonsense", res, http.StatusNotFound)
 
 	// Signed out: the pages send people to sign-in and back.
-	v := testkit.NewVisitorClient(t, k.srv)
+	v := webtest.NewVisitorClient(t, k.srv)
 	res = v.Get("/choose-organization")
 	if res.Location != "/signin?return_to=%2Fchoose-organization" {
 		t.Errorf("signed out: → %q", res.Location)
@@ -546,7 +547,7 @@ func TestHostedLeaveOrganization(t *testing.T) {
 	beta := k.org("Beta", "bob@beta.test")
 	k.member(beta.ID, "ann@acme.test")
 	k.member(acme.ID, "carl@acme.test")
-	c := testkit.NewVisitorClient(t, k.srv)
+	c := webtest.NewVisitorClient(t, k.srv)
 	k.signIn(c, "ann@acme.test")
 	c.PostForm("/switch-organization", url.Values{"org_id": {acme.ID}})
 
@@ -575,7 +576,7 @@ func TestHostedLeaveOrganization(t *testing.T) {
 	}
 	// Leaving the org the session is in keeps the session, outside the org.
 	c.PostForm("/switch-organization", url.Values{"org_id": {beta.ID}}) // not a member any more
-	carl := testkit.NewVisitorClient(t, k.srv)
+	carl := webtest.NewVisitorClient(t, k.srv)
 	k.signIn(carl, "carl@acme.test")
 	k.member(beta.ID, "carl@acme.test")
 	carl.PostForm("/switch-organization", url.Values{"org_id": {acme.ID}})
@@ -605,7 +606,7 @@ func TestHostedReturnToAllowlist(t *testing.T) {
 		{"https://app.acme.test.evil.test/", "/my-organizations"},
 		{"/my-organizations?tab=1", "/my-organizations?tab=1"},
 	} {
-		c := testkit.NewVisitorClient(t, k.srv)
+		c := webtest.NewVisitorClient(t, k.srv)
 		k.srv.Clock.Advance(15 * time.Minute) // a new window for sign-in mail
 		k.startCode(c, "ann@acme.test", url.Values{"return_to": {tt.returnTo}})
 		res := c.PostForm("/signin/code", url.Values{"code": {k.lastCode("ann@acme.test")}})
@@ -617,8 +618,8 @@ func TestHostedReturnToAllowlist(t *testing.T) {
 
 func TestHostedRateLimits(t *testing.T) {
 	k := newSigninKit(t)
-	c := testkit.NewVisitorClient(t, k.srv)
-	var res *testkit.PageResponse
+	c := webtest.NewVisitorClient(t, k.srv)
+	var res *webtest.PageResponse
 	share := ratelimit.SignInMail.PerPair // what one network may ask for
 	for i := range share + 1 {
 		res = c.PostForm("/signin/email", url.Values{"email": {"zed@acme.test"}})
@@ -648,7 +649,7 @@ func TestHostedRateLimits(t *testing.T) {
 func TestHostedSignUpCreatesOrganization(t *testing.T) {
 	k := newSigninKit(t)
 	k.exec(`UPDATE environment_settings SET signup_creates_organization = true`)
-	c := testkit.NewVisitorClient(t, k.srv)
+	c := webtest.NewVisitorClient(t, k.srv)
 	if to := k.signIn(c, "founder@new.test"); to != "/my-organizations" {
 		t.Fatalf("new user went to %q", to)
 	}
@@ -672,7 +673,7 @@ func TestHostedSignUpCreatesOrganization(t *testing.T) {
 
 	// With sign-up closed, an unknown address cannot get in at all.
 	k.exec(`UPDATE environment_settings SET signup_enabled = false, signup_creates_organization = false`)
-	v := testkit.NewVisitorClient(t, k.srv)
+	v := webtest.NewVisitorClient(t, k.srv)
 	res = v.PostForm("/signup", url.Values{"email": {"late@new.test"}, "password": {"a fine long password"}})
 	wantHas(t, "sign-up closed", res.Body, `data-testid="signup-problem"`)
 }

@@ -12,6 +12,7 @@ import (
 	"roster/internal/identity"
 	"roster/internal/social"
 	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // Social sign-in walked in Chromium: through the sign-in page, the
@@ -26,7 +27,7 @@ func TestSocialSignInInBrowser(t *testing.T) {
 	)
 	// Another provider that never checks addresses: the attacker's.
 	lax := testkit.NewSocialOIDCProvider(t, testkit.OIDCUser{Email: "owner@y.test", EmailVerified: false})
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	addSocialProvider(t, srv, idp, social.KindGoogle, "Google")
 	laxID := addSocialProvider(t, srv, lax, social.KindOIDC, "Lax ID")
 	b := testkit.NewBrowser(t)
@@ -118,7 +119,7 @@ func TestSocialSignInInBrowser(t *testing.T) {
 	})
 
 	t.Run("pre-hijack by password: the owner's arrival takes the password away", func(t *testing.T) {
-		attacker := testkit.NewVisitorClient(t, srv)
+		attacker := webtest.NewVisitorClient(t, srv)
 		const password = "attacker-owns-this-1"
 		if res := attacker.PostForm("/signup", url.Values{"email": {"victim@x.test"}, "password": {password}}); res.Status != http.StatusSeeOther {
 			t.Fatalf("sign-up = %d", res.Status)
@@ -149,7 +150,7 @@ func TestSocialSignInInBrowser(t *testing.T) {
 	t.Run("pre-hijack by an unchecking provider: the owner's arrival ends the attacker's session", func(t *testing.T) {
 		// The attacker comes first, through a provider that does not check
 		// addresses: a new, unverified user, and a session.
-		attacker := testkit.NewVisitorClient(t, srv)
+		attacker := webtest.NewVisitorClient(t, srv)
 		if res := socialSignIn(t, srv, attacker, lax, laxID, "owner@y.test"); res.Status != http.StatusSeeOther {
 			t.Fatalf("attacker's sign-in = %d\n%.600s", res.Status, res.Body)
 		}
@@ -170,7 +171,7 @@ func TestSocialSignInInBrowser(t *testing.T) {
 			t.Errorf("%d live sessions, want only the owner's", n)
 		}
 		// The attacker's unverified identity cannot get back in either.
-		again := testkit.NewVisitorClient(t, srv)
+		again := webtest.NewVisitorClient(t, srv)
 		wantSocialProblem(t, "attacker again", socialSignIn(t, srv, again, lax, laxID, "owner@y.test"), http.StatusForbidden, "email-not-verified")
 	})
 }
@@ -181,7 +182,7 @@ func TestSocialSignInInBrowser(t *testing.T) {
 // that address, enters it, and only then is signed in as the account.
 func TestSocialInboxProofInBrowser(t *testing.T) {
 	idp := testkit.NewSocialOIDCProvider(t, testkit.OIDCUser{Email: "dana@acme.test", EmailVerified: true})
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	acmeID := addSocialProvider(t, srv, idp, social.KindOIDC, "Acme ID")
 	if _, err := srv.DB.Exec(`INSERT INTO users (id, email, email_verified) VALUES ('usr_dddddddddddddddddddddddddd', 'dana@acme.test', true)`); err != nil {
 		t.Fatal(err)

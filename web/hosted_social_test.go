@@ -9,10 +9,11 @@ import (
 
 	"roster/internal/social"
 	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // addSocialProvider adds idp to srv as a social provider and returns its id.
-func addSocialProvider(t *testing.T, srv *testkit.Server, idp *testkit.OIDCProvider, kind, name string) string {
+func addSocialProvider(t *testing.T, srv *webtest.Server, idp *testkit.OIDCProvider, kind, name string) string {
 	t.Helper()
 	svc := social.New(srv.Store, srv.Clock, srv.Deps.SecretKey, srv.URL)
 	p, err := svc.Create(context.Background(), social.ProviderInput{Kind: kind, DisplayName: name, Issuer: idp.Issuer,
@@ -24,7 +25,7 @@ func addSocialProvider(t *testing.T, srv *testkit.Server, idp *testkit.OIDCProvi
 }
 
 // socialStart opens the provider's start URL and returns where it sends the browser.
-func socialStart(t *testing.T, v *testkit.ConsoleClient, idp *testkit.OIDCProvider, providerID, returnTo string) string {
+func socialStart(t *testing.T, v *webtest.ConsoleClient, idp *testkit.OIDCProvider, providerID, returnTo string) string {
 	t.Helper()
 	path := "/signin/social/" + providerID + "/start"
 	if returnTo != "" {
@@ -38,7 +39,7 @@ func socialStart(t *testing.T, v *testkit.ConsoleClient, idp *testkit.OIDCProvid
 }
 
 // socialSignIn runs a whole social sign-in over HTTP and returns the callback's answer.
-func socialSignIn(t *testing.T, srv *testkit.Server, v *testkit.ConsoleClient, idp *testkit.OIDCProvider, providerID, email string) *testkit.PageResponse {
+func socialSignIn(t *testing.T, srv *webtest.Server, v *webtest.ConsoleClient, idp *testkit.OIDCProvider, providerID, email string) *webtest.PageResponse {
 	t.Helper()
 	callback := idp.Login(socialStart(t, v, idp, providerID, ""), email)
 	if !strings.HasPrefix(callback, srv.URL+"/signin/social/"+providerID+"/callback?") {
@@ -47,7 +48,7 @@ func socialSignIn(t *testing.T, srv *testkit.Server, v *testkit.ConsoleClient, i
 	return v.Get(callback)
 }
 
-func wantSocialProblem(t *testing.T, what string, res *testkit.PageResponse, status int, reason string) {
+func wantSocialProblem(t *testing.T, what string, res *webtest.PageResponse, status int, reason string) {
 	t.Helper()
 	if res.Status != status || !strings.Contains(res.Body, `data-testid="social-problem" data-reason="`+reason+`"`) {
 		t.Errorf("%s: %d, want %d with reason %s\n%.1500s", what, res.Status, status, reason, res.Body)
@@ -59,11 +60,11 @@ func TestSocialSignIn(t *testing.T) {
 		testkit.OIDCUser{Email: "ann@acme.test", EmailVerified: true},
 		testkit.OIDCUser{Email: "taken@acme.test", EmailVerified: false},
 	)
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	google := addSocialProvider(t, srv, idp, social.KindGoogle, "Google")
 
 	t.Run("the request to the provider", func(t *testing.T) {
-		v := testkit.NewVisitorClient(t, srv)
+		v := webtest.NewVisitorClient(t, srv)
 		u, _ := url.Parse(socialStart(t, v, idp, google, "/my-organizations"))
 		q := u.Query()
 		if q.Get("response_type") != "code" || q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" ||
@@ -83,7 +84,7 @@ func TestSocialSignIn(t *testing.T) {
 	})
 
 	t.Run("signs in, creating the user, then the same user again", func(t *testing.T) {
-		v := testkit.NewVisitorClient(t, srv)
+		v := webtest.NewVisitorClient(t, srv)
 		res := socialSignIn(t, srv, v, idp, google, "ann@acme.test")
 		if res.Status != http.StatusSeeOther || res.Location != "/my-organizations" {
 			t.Fatalf("callback = %d %q\n%.1000s", res.Status, res.Location, res.Body)
@@ -96,7 +97,7 @@ func TestSocialSignIn(t *testing.T) {
 		if !strings.Contains(page.Body, "ann@acme.test") {
 			t.Error("the hosted page does not show who is signed in")
 		}
-		v2 := testkit.NewVisitorClient(t, srv)
+		v2 := webtest.NewVisitorClient(t, srv)
 		if res := socialSignIn(t, srv, v2, idp, google, "ann@acme.test"); res.Status != http.StatusSeeOther {
 			t.Fatalf("second sign-in = %d", res.Status)
 		}
@@ -112,7 +113,7 @@ func TestSocialSignIn(t *testing.T) {
 	})
 
 	t.Run("return_to is honoured on this site", func(t *testing.T) {
-		v := testkit.NewVisitorClient(t, srv)
+		v := webtest.NewVisitorClient(t, srv)
 		callback := idp.Login(socialStart(t, v, idp, google, "/my-organizations?from=social"), "ann@acme.test")
 		// Without an org to enter, the person lands on "my organizations",
 		// which carries return_to on.
@@ -124,7 +125,7 @@ func TestSocialSignIn(t *testing.T) {
 	})
 
 	t.Run("tampered state", func(t *testing.T) {
-		v := testkit.NewVisitorClient(t, srv)
+		v := webtest.NewVisitorClient(t, srv)
 		u, _ := url.Parse(idp.Login(socialStart(t, v, idp, google, ""), "ann@acme.test"))
 		q := u.Query()
 		q.Set("state", q.Get("state")+"x")
@@ -137,24 +138,24 @@ func TestSocialSignIn(t *testing.T) {
 	})
 
 	t.Run("another sign-in's answer", func(t *testing.T) {
-		v := testkit.NewVisitorClient(t, srv)
+		v := webtest.NewVisitorClient(t, srv)
 		first := idp.Login(socialStart(t, v, idp, google, ""), "ann@acme.test")
 		socialStart(t, v, idp, google, "") // a second start replaces the flow
 		wantSocialProblem(t, "swapped flow", v.Get(first), http.StatusBadRequest, "state-mismatch")
 	})
 
 	t.Run("a replayed callback and one without the cookie", func(t *testing.T) {
-		v := testkit.NewVisitorClient(t, srv)
+		v := webtest.NewVisitorClient(t, srv)
 		callback := idp.Login(socialStart(t, v, idp, google, ""), "ann@acme.test")
 		if res := v.Get(callback); res.Status != http.StatusSeeOther {
 			t.Fatalf("callback = %d", res.Status)
 		}
 		wantSocialProblem(t, "replay", v.Get(callback), http.StatusBadRequest, "no-state")
-		wantSocialProblem(t, "no cookie", testkit.NewVisitorClient(t, srv).Get(callback), http.StatusBadRequest, "no-state")
+		wantSocialProblem(t, "no cookie", webtest.NewVisitorClient(t, srv).Get(callback), http.StatusBadRequest, "no-state")
 	})
 
 	t.Run("the provider's error", func(t *testing.T) {
-		v := testkit.NewVisitorClient(t, srv)
+		v := webtest.NewVisitorClient(t, srv)
 		u, _ := url.Parse(socialStart(t, v, idp, google, ""))
 		res := v.Get("/signin/social/" + google + "/callback?error=access_denied&state=" + url.QueryEscape(u.Query().Get("state")))
 		wantSocialProblem(t, "provider error", res, http.StatusBadRequest, "provider-error")
@@ -164,7 +165,7 @@ func TestSocialSignIn(t *testing.T) {
 		if _, err := srv.DB.Exec(`INSERT INTO users (id, email, email_verified) VALUES ('usr_tttttttttttttttttttttttttt', 'taken@acme.test', true)`); err != nil {
 			t.Fatal(err)
 		}
-		v := testkit.NewVisitorClient(t, srv)
+		v := webtest.NewVisitorClient(t, srv)
 		res := socialSignIn(t, srv, v, idp, google, "taken@acme.test")
 		wantSocialProblem(t, "unverified", res, http.StatusForbidden, "email-not-verified")
 		if !strings.Contains(res.Body, `href="/signin" data-testid="social-problem-action"`) {
@@ -182,7 +183,7 @@ func TestSocialSignIn(t *testing.T) {
 	})
 
 	t.Run("unknown and disabled providers", func(t *testing.T) {
-		v := testkit.NewVisitorClient(t, srv)
+		v := webtest.NewVisitorClient(t, srv)
 		wantSocialProblem(t, "unknown", v.Get("/signin/social/conn_aaaaaaaaaaaaaaaaaaaaaaaaaa/start"), http.StatusNotFound, "provider-unavailable")
 		if _, err := srv.DB.Exec(`UPDATE environment_settings SET social_signin_enabled = false`); err != nil {
 			t.Fatal(err)
@@ -194,12 +195,12 @@ func TestSocialSignIn(t *testing.T) {
 
 func TestSocialSignUpClosed(t *testing.T) {
 	idp := testkit.NewSocialOIDCProvider(t, testkit.OIDCUser{Email: "new@acme.test", EmailVerified: true})
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	id := addSocialProvider(t, srv, idp, social.KindOIDC, "Acme ID")
 	if _, err := srv.DB.Exec(`UPDATE environment_settings SET signup_enabled = false`); err != nil {
 		t.Fatal(err)
 	}
-	v := testkit.NewVisitorClient(t, srv)
+	v := webtest.NewVisitorClient(t, srv)
 	wantSocialProblem(t, "sign-up closed", socialSignIn(t, srv, v, idp, id, "new@acme.test"), http.StatusForbidden, "signup-closed")
 	if n := countRows(t, srv, `SELECT count(*) FROM users`); n != 0 {
 		t.Errorf("%d users", n)
@@ -210,10 +211,10 @@ func TestSocialSignUpClosed(t *testing.T) {
 // victim's address; the victim arrives through a provider that verified it.
 func TestSocialSignInPreHijack(t *testing.T) {
 	idp := testkit.NewSocialOIDCProvider(t, testkit.OIDCUser{Email: "victim@x.test", EmailVerified: true})
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	google := addSocialProvider(t, srv, idp, social.KindGoogle, "Google")
 
-	attacker := testkit.NewVisitorClient(t, srv)
+	attacker := webtest.NewVisitorClient(t, srv)
 	const password = "attacker-owns-this-1"
 	res := attacker.PostForm("/signup", url.Values{"email": {"victim@x.test"}, "password": {password}})
 	if res.Status != http.StatusSeeOther {
@@ -224,7 +225,7 @@ func TestSocialSignInPreHijack(t *testing.T) {
 		t.Fatalf("the registration did not leave an unverified user with a password: %v", err)
 	}
 
-	victim := testkit.NewVisitorClient(t, srv)
+	victim := webtest.NewVisitorClient(t, srv)
 	if res := socialSignIn(t, srv, victim, idp, google, "victim@x.test"); res.Status != http.StatusSeeOther || victim.Cookie("roster_session") == "" {
 		t.Fatalf("the victim was not signed in: %d\n%.800s", res.Status, res.Body)
 	}
@@ -241,9 +242,9 @@ func TestSocialSignInPreHijack(t *testing.T) {
 }
 
 // mailedLinkCode is the code in the newest mail to email.
-func mailedLinkCode(t *testing.T, srv *testkit.Server, email string) string {
+func mailedLinkCode(t *testing.T, srv *webtest.Server, email string) string {
 	t.Helper()
-	mails := testkit.OutboxTo(t, srv, email)
+	mails := webtest.OutboxTo(t, srv, email)
 	if len(mails) == 0 {
 		t.Fatalf("no mail to %s", email)
 	}
@@ -262,7 +263,7 @@ func TestSocialSignInUntrustedProvider(t *testing.T) {
 		testkit.OIDCUser{Email: "victim@acme.test", EmailVerified: true},
 		testkit.OIDCUser{Email: "carol@acme.test", EmailVerified: true},
 	)
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	acmeID := addSocialProvider(t, srv, idp, social.KindOIDC, "Acme ID")
 	for _, q := range []string{
 		`INSERT INTO users (id, email, email_verified) VALUES ('usr_vvvvvvvvvvvvvvvvvvvvvvvvvv', 'Victim@acme.test', true)`,
@@ -275,7 +276,7 @@ func TestSocialSignInUntrustedProvider(t *testing.T) {
 	const victim = "usr_vvvvvvvvvvvvvvvvvvvvvvvvvv"
 
 	t.Run("the provider's word does not sign in as the account; the code does", func(t *testing.T) {
-		v := testkit.NewVisitorClient(t, srv)
+		v := webtest.NewVisitorClient(t, srv)
 		res := socialSignIn(t, srv, v, idp, acmeID, "victim@acme.test")
 		if res.Status != http.StatusSeeOther || res.Location != "/signin/social/confirm" {
 			t.Fatalf("callback = %d %q, want the confirmation page\n%.800s", res.Status, res.Location, res.Body)
@@ -319,20 +320,20 @@ func TestSocialSignInUntrustedProvider(t *testing.T) {
 		}
 
 		// Next time the identity is known: no code.
-		v2 := testkit.NewVisitorClient(t, srv)
+		v2 := webtest.NewVisitorClient(t, srv)
 		if res := socialSignIn(t, srv, v2, idp, acmeID, "victim@acme.test"); res.Status != http.StatusSeeOther || res.Location != "/my-organizations" {
 			t.Errorf("returning = %d %q", res.Status, res.Location)
 		}
 	})
 
 	t.Run("the code works only in the browser whose sign-in asked for it", func(t *testing.T) {
-		attacker := testkit.NewVisitorClient(t, srv)
+		attacker := webtest.NewVisitorClient(t, srv)
 		if res := socialSignIn(t, srv, attacker, idp, acmeID, "carol@acme.test"); res.Location != "/signin/social/confirm" {
 			t.Fatalf("callback went to %q", res.Location)
 		}
 		// Carol gets the mail and types the code into her own browser:
 		// nothing is linked, and nobody is signed in.
-		carol := testkit.NewVisitorClient(t, srv)
+		carol := webtest.NewVisitorClient(t, srv)
 		res := carol.PostForm("/signin/social/confirm", url.Values{"code": {mailedLinkCode(t, srv, "carol@acme.test")}})
 		if res.Status != http.StatusSeeOther || res.Location != "/signin" || carol.Cookie("roster_session") != "" {
 			t.Errorf("the code in another browser = %d %q", res.Status, res.Location)
@@ -343,7 +344,7 @@ func TestSocialSignInUntrustedProvider(t *testing.T) {
 	})
 
 	t.Run("without a sign-in under way the page sends people to sign in", func(t *testing.T) {
-		v := testkit.NewVisitorClient(t, srv)
+		v := webtest.NewVisitorClient(t, srv)
 		if res := v.Get("/signin/social/confirm"); res.Status != http.StatusSeeOther || res.Location != "/signin" {
 			t.Errorf("GET = %d %q", res.Status, res.Location)
 		}
@@ -357,7 +358,7 @@ func TestSocialSignInUntrustedProvider(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer srv.DB.Exec(`UPDATE social_providers SET trust_email_verified = false WHERE id = $1`, acmeID)
-		v := testkit.NewVisitorClient(t, srv)
+		v := webtest.NewVisitorClient(t, srv)
 		res := socialSignIn(t, srv, v, idp, acmeID, "carol@acme.test")
 		if res.Status != http.StatusSeeOther || res.Location != "/my-organizations" || v.Cookie("roster_session") == "" {
 			t.Fatalf("callback = %d %q", res.Status, res.Location)
@@ -372,16 +373,16 @@ func TestSocialSignInUntrustedProvider(t *testing.T) {
 // still signs in as themselves.
 func TestSocialSignInReturningWithAnotherUsersEmail(t *testing.T) {
 	idp := testkit.NewSocialOIDCProvider(t, testkit.OIDCUser{Email: "ann@acme.test", EmailVerified: true})
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	google := addSocialProvider(t, srv, idp, social.KindGoogle, "Google")
-	if res := socialSignIn(t, srv, testkit.NewVisitorClient(t, srv), idp, google, "ann@acme.test"); res.Status != http.StatusSeeOther {
+	if res := socialSignIn(t, srv, webtest.NewVisitorClient(t, srv), idp, google, "ann@acme.test"); res.Status != http.StatusSeeOther {
 		t.Fatalf("first sign-in = %d", res.Status)
 	}
 	if _, err := srv.DB.Exec(`INSERT INTO users (id, email, email_verified) VALUES ('usr_bbbbbbbbbbbbbbbbbbbbbbbbbb', 'bob@acme.test', true)`); err != nil {
 		t.Fatal(err)
 	}
 	idp.SetEmail("ann@acme.test", "bob@acme.test", true)
-	v := testkit.NewVisitorClient(t, srv)
+	v := webtest.NewVisitorClient(t, srv)
 	if res := socialSignIn(t, srv, v, idp, google, "ann@acme.test"); res.Status != http.StatusSeeOther {
 		t.Fatalf("returning sign-in = %d\n%.800s", res.Status, res.Body)
 	}

@@ -11,10 +11,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // browserCookie is the named cookie Chromium holds for srv, or nil.
-func browserCookie(b *testkit.Browser, srv *testkit.Server, name string) *network.Cookie {
+func browserCookie(b *testkit.Browser, srv *webtest.Server, name string) *network.Cookie {
 	var found *network.Cookie
 	b.Run(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		res, err := cdp.Call(ctx, tg, network.GetCookies, network.GetCookiesParams{URLs: []string{srv.URL + "/"}})

@@ -11,6 +11,7 @@ import (
 
 	"roster/internal/social"
 	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 var (
@@ -30,7 +31,7 @@ func TestKeepSignedInThroughEveryMethod(t *testing.T) {
 	idp := testkit.NewSocialOIDCProvider(t, testkit.OIDCUser{Email: "sam@acme.test", EmailVerified: true})
 	addSocialProvider(t, k.srv, idp, social.KindGoogle, "Google")
 
-	wantSession := func(what string, res *testkit.PageResponse, keep bool) {
+	wantSession := func(what string, res *webtest.PageResponse, keep bool) {
 		t.Helper()
 		if res.Status != http.StatusSeeOther {
 			t.Fatalf("%s: %d, want a redirect after sign-in\n%.800s", what, res.Status, res.Body)
@@ -47,7 +48,7 @@ func TestKeepSignedInThroughEveryMethod(t *testing.T) {
 	}
 
 	t.Run("the first step asks and the methods carry it", func(t *testing.T) {
-		c := testkit.NewVisitorClient(t, k.srv)
+		c := webtest.NewVisitorClient(t, k.srv)
 		if page := c.Get("/signin"); !keepBox.MatchString(page.Body) || keepBoxTicked.MatchString(page.Body) {
 			t.Errorf("the first step has no unticked keep-me-signed-in box\n%.2000s", page.Body)
 		}
@@ -68,7 +69,7 @@ func TestKeepSignedInThroughEveryMethod(t *testing.T) {
 
 	t.Run("social", func(t *testing.T) {
 		for _, keep := range []bool{true, false} {
-			c := testkit.NewVisitorClient(t, k.srv)
+			c := webtest.NewVisitorClient(t, k.srv)
 			form := url.Values{"email": {"sam@acme.test"}}
 			if keep {
 				form.Set("keep", "1")
@@ -88,7 +89,7 @@ func TestKeepSignedInThroughEveryMethod(t *testing.T) {
 	t.Run("email link", func(t *testing.T) {
 		k.exec(`UPDATE environment_settings SET email_signin_mode = 'link'`)
 		defer k.exec(`UPDATE environment_settings SET email_signin_mode = DEFAULT`)
-		mail := func(c *testkit.ConsoleClient, keep bool) string {
+		mail := func(c *webtest.ConsoleClient, keep bool) string {
 			t.Helper()
 			k.tick()
 			form := url.Values{"email": {"ann@acme.test"}}
@@ -99,15 +100,15 @@ func TestKeepSignedInThroughEveryMethod(t *testing.T) {
 			return k.lastLink("ann@acme.test")
 		}
 		// Opened where it was asked for: the box comes ticked.
-		c := testkit.NewVisitorClient(t, k.srv)
+		c := webtest.NewVisitorClient(t, k.srv)
 		link := mail(c, true)
 		if page := c.Get(link); !keepBoxTicked.MatchString(page.Body) {
 			t.Errorf("the link page forgot the ticked box\n%.2000s", page.Body)
 		}
 		wantSession("link, kept", c.PostForm(link, url.Values{"keep": {"1"}}), true)
 		// Opened in another browser: asked again, unticked.
-		link = mail(testkit.NewVisitorClient(t, k.srv), true)
-		other := testkit.NewVisitorClient(t, k.srv)
+		link = mail(webtest.NewVisitorClient(t, k.srv), true)
+		other := webtest.NewVisitorClient(t, k.srv)
 		if page := other.Get(link); !keepBox.MatchString(page.Body) || keepBoxTicked.MatchString(page.Body) {
 			t.Errorf("the link page in another browser has no unticked box\n%.2000s", page.Body)
 		}
@@ -116,7 +117,7 @@ func TestKeepSignedInThroughEveryMethod(t *testing.T) {
 
 	t.Run("password, with sign-up and its confirmation", func(t *testing.T) {
 		const pw = "violet otter kayak 47"
-		c := testkit.NewVisitorClient(t, k.srv)
+		c := webtest.NewVisitorClient(t, k.srv)
 		wantStatus(t, "sign-up", c.PostForm("/signup", url.Values{"email": {"pat@acme.test"}, "password": {pw}}), http.StatusSeeOther)
 		confirm := k.lastLink("pat@acme.test")
 		if page := c.Get(confirm); !keepBox.MatchString(page.Body) {
@@ -128,13 +129,13 @@ func TestKeepSignedInThroughEveryMethod(t *testing.T) {
 			if keep {
 				form.Set("keep", "1")
 			}
-			wantSession("password", testkit.NewVisitorClient(t, k.srv).PostForm("/signin/password", form), keep)
+			wantSession("password", webtest.NewVisitorClient(t, k.srv).PostForm("/signin/password", form), keep)
 		}
 	})
 
 	t.Run("invitation", func(t *testing.T) {
 		ik := inviteKit{t: t, srv: k.srv, dir: k.dir}
-		c := testkit.NewVisitorClient(t, k.srv)
+		c := webtest.NewVisitorClient(t, k.srv)
 		link := ik.inviteLink(acme.ID, "ivy@acme.test")
 		if page := c.Get(link); !keepBox.MatchString(page.Body) {
 			t.Error("the invitation does not offer to keep the person signed in")

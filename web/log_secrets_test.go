@@ -10,7 +10,7 @@ import (
 
 	"roster/internal/adminauth"
 	"roster/internal/directory"
-	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // Links that are credentials must never reach the log, whatever the
@@ -33,14 +33,14 @@ func TestTokensNeverReachTheLog(t *testing.T) {
 	}
 
 	// Sign-in by mailed code, then by magic link.
-	c := testkit.NewVisitorClient(t, k.srv)
+	c := webtest.NewVisitorClient(t, k.srv)
 	k.startCode(c, "ann@acme.test", nil)
 	code := k.lastCode("ann@acme.test")
 	if res := c.PostForm("/signin/code", url.Values{"code": {code}}); res.Status != http.StatusSeeOther {
 		t.Fatalf("code: %d", res.Status)
 	}
 	k.exec(`UPDATE environment_settings SET email_signin_mode = 'link'`)
-	c = testkit.NewVisitorClient(t, k.srv)
+	c = webtest.NewVisitorClient(t, k.srv)
 	k.tick()
 	c.PostForm("/signin/email", url.Values{"email": {"ann@acme.test"}})
 	signinLink := keep(k.lastLink("ann@acme.test"))
@@ -86,7 +86,7 @@ func TestTokensNeverReachTheLog(t *testing.T) {
 	if res := c.PostForm(resetLink, url.Values{"password": {"a long and fine passphrase"}}); res.Status != http.StatusSeeOther {
 		t.Errorf("reset link: %d", res.Status)
 	}
-	if res := testkit.NewVisitorClient(t, k.srv).PostForm(inviteLink, url.Values{"name": {"Bob"}}); res.Status >= 500 {
+	if res := webtest.NewVisitorClient(t, k.srv).PostForm(inviteLink, url.Values{"name": {"Bob"}}); res.Status >= 500 {
 		t.Errorf("invitation link: %d", res.Status)
 	}
 	// And a callback with an OAuth code and state in its query.

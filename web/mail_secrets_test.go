@@ -14,6 +14,7 @@ import (
 	"roster/internal/directory"
 	"roster/internal/store"
 	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // Mail carries live links: sign-in, reset, invitation. These tests attack
@@ -24,7 +25,7 @@ var tokenLink = regexp.MustCompile(`/(invitations|signin/link|signin/verify|sign
 
 // dumpDatabase is what a stolen backup holds: every row of every table in
 // the public schema, as text.
-func dumpDatabase(t *testing.T, srv *testkit.Server) string {
+func dumpDatabase(t *testing.T, srv *webtest.Server) string {
 	t.Helper()
 	var tables []string
 	if err := srv.DB.Select(&tables, `SELECT table_name FROM information_schema.tables
@@ -49,7 +50,7 @@ func mailLinks(t *testing.T, k signinKit, sm *testkit.SMTPServer) []string {
 	t.Helper()
 	org := k.org("Acme", "ann@acme.test")
 	k.exec(`UPDATE users SET email_verified = true`)
-	c := testkit.NewVisitorClient(t, k.srv)
+	c := webtest.NewVisitorClient(t, k.srv)
 	k.tick()
 	if res := c.PostForm("/signin/forgot", url.Values{"email": {"ann@acme.test"}}); res.Location != "/signin/sent" {
 		t.Fatalf("forgot: %d → %q", res.Status, res.Location)
@@ -61,7 +62,7 @@ func mailLinks(t *testing.T, k signinKit, sm *testkit.SMTPServer) []string {
 		directory.MembershipInput{InviterEmail: &inviter, SendInvitation: true}); err != nil {
 		t.Fatal(err)
 	}
-	testkit.DeliverMail(t, k.srv, sm)
+	webtest.DeliverMail(t, k.srv, sm)
 
 	var tokens []string
 	for _, m := range sm.Messages() {
@@ -78,15 +79,15 @@ func mailLinks(t *testing.T, k signinKit, sm *testkit.SMTPServer) []string {
 func TestMailboxIsGoneWithAMailServer(t *testing.T) {
 	sm := testkit.NewSMTPServer(t)
 	k := newSigninKit(t,
-		testkit.WithEnv("ROSTER_SMTP_URL", sm.URL().String()),
-		testkit.WithEnv("ROSTER_MAIL_FROM", "Roster <no-reply@roster.test>"))
+		webtest.WithEnv("ROSTER_SMTP_URL", sm.URL().String()),
+		webtest.WithEnv("ROSTER_MAIL_FROM", "Roster <no-reply@roster.test>"))
 	mailLinks(t, k, sm)
 	sm.Down()
 	k.tick()
 	pending := queueMail(t, k.srv, store.Email{To: "carol@acme.test", Subject: "Stuck", Text: "Open http://x.test/signin/link/abc"})
 
 	// An owner looks for the mail of others: there is no mailbox to read.
-	owner := testkit.NewConsoleClient(t, k.srv, "owner@acme.test", adminauth.Owner)
+	owner := webtest.NewConsoleClient(t, k.srv, "owner@acme.test", adminauth.Owner)
 	for _, path := range []string{"/dev/mailbox", "/dev/mailbox/" + pending, "/dev/mailbox/" + pending + "/html"} {
 		wantStatus(t, "owner GET "+path, owner.Get(path), http.StatusNotFound)
 	}
@@ -98,21 +99,21 @@ func TestMailboxIsGoneWithAMailServer(t *testing.T) {
 func TestDatabaseDumpHoldsNoLiveLink(t *testing.T) {
 	sm := testkit.NewSMTPServer(t)
 	k := newSigninKit(t,
-		testkit.WithEnv("ROSTER_SMTP_URL", sm.URL().String()),
-		testkit.WithEnv("ROSTER_MAIL_FROM", "Roster <no-reply@roster.test>"))
+		webtest.WithEnv("ROSTER_SMTP_URL", sm.URL().String()),
+		webtest.WithEnv("ROSTER_MAIL_FROM", "Roster <no-reply@roster.test>"))
 	delivered := mailLinks(t, k, sm)
 
 	// A mail still waiting (the server is down) is sealed, not readable.
 	sm.Down()
 	k.tick()
-	c := testkit.NewVisitorClient(t, k.srv)
+	c := webtest.NewVisitorClient(t, k.srv)
 	k.startCode(c, "ann@acme.test", nil)
 	k.tick()
 	if res := c.PostForm("/signin/forgot", url.Values{"email": {"ann@acme.test"}}); res.Location != "/signin/sent" {
 		t.Fatalf("forgot: %d → %q", res.Status, res.Location)
 	}
-	testkit.DeliverMail(t, k.srv, sm)
-	waiting := testkit.OutboxTo(t, k.srv, "ann@acme.test")[0]
+	webtest.DeliverMail(t, k.srv, sm)
+	waiting := webtest.OutboxTo(t, k.srv, "ann@acme.test")[0]
 	if waiting.Status != "PENDING" || !tokenLink.MatchString(waiting.Text) {
 		t.Fatalf("the waiting mail: %s %q", waiting.Status, waiting.Text)
 	}
@@ -126,7 +127,7 @@ func TestDatabaseDumpHoldsNoLiveLink(t *testing.T) {
 	}
 	// Whatever looks like a link in the dump is tried, as an attacker would.
 	for _, found := range tokenLink.FindAllString(dump, -1) {
-		if res := testkit.NewVisitorClient(t, k.srv).Get(found); res.Status == http.StatusOK {
+		if res := webtest.NewVisitorClient(t, k.srv).Get(found); res.Status == http.StatusOK {
 			t.Errorf("a link from the dump opens: %s", found)
 		}
 	}
@@ -140,18 +141,18 @@ func TestDatabaseDumpHoldsNoLiveLink(t *testing.T) {
 
 	// The recipients' own links still work: only the copies are gone.
 	sm.Up()
-	testkit.DeliverMail(t, k.srv, sm)
-	wantStatus(t, "the recipient's reset link", testkit.NewVisitorClient(t, k.srv).Get("/signin/reset/"+waitingToken), http.StatusOK)
+	webtest.DeliverMail(t, k.srv, sm)
+	wantStatus(t, "the recipient's reset link", webtest.NewVisitorClient(t, k.srv).Get("/signin/reset/"+waitingToken), http.StatusOK)
 }
 
 func TestDevMailboxLinksDieWhenUsedOrExpired(t *testing.T) {
 	k := newSigninKit(t)
 	k.org("Acme", "ann@acme.test")
 	k.exec(`UPDATE users SET email_verified = true`)
-	owner := testkit.NewConsoleClient(t, k.srv, "owner@acme.test", adminauth.Owner)
+	owner := webtest.NewConsoleClient(t, k.srv, "owner@acme.test", adminauth.Owner)
 
 	// A reset link, used by its owner, then read in the mailbox.
-	c := testkit.NewVisitorClient(t, k.srv)
+	c := webtest.NewVisitorClient(t, k.srv)
 	k.tick()
 	c.PostForm("/signin/forgot", url.Values{"email": {"ann@acme.test"}})
 	mail := k.lastMail("ann@acme.test")
@@ -163,12 +164,12 @@ func TestDevMailboxLinksDieWhenUsedOrExpired(t *testing.T) {
 	if !strings.Contains(page.Body, link) {
 		t.Fatalf("the mailbox does not show the mail's link")
 	}
-	wantStatus(t, "a used link read in the mailbox", testkit.NewVisitorClient(t, k.srv).Get(link), http.StatusGone)
+	wantStatus(t, "a used link read in the mailbox", webtest.NewVisitorClient(t, k.srv).Get(link), http.StatusGone)
 
 	// A reset link nobody used, read after it expired.
 	k.tick()
 	c.PostForm("/signin/forgot", url.Values{"email": {"ann@acme.test"}})
 	link = k.lastLink("ann@acme.test")
 	k.srv.Clock.Advance(25 * time.Hour)
-	wantStatus(t, "an expired link read in the mailbox", testkit.NewVisitorClient(t, k.srv).Get(link), http.StatusGone)
+	wantStatus(t, "an expired link read in the mailbox", webtest.NewVisitorClient(t, k.srv).Get(link), http.StatusGone)
 }

@@ -8,6 +8,7 @@ import (
 
 	"roster/internal/adminauth"
 	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // The people at the test identity provider, and the rules that let them in.
@@ -23,7 +24,7 @@ var (
 )
 
 // startSignIn opens /auth/oidc/start and returns where it sends the browser.
-func startSignIn(t *testing.T, v *testkit.ConsoleClient, idp *testkit.OIDCProvider, returnTo string) string {
+func startSignIn(t *testing.T, v *webtest.ConsoleClient, idp *testkit.OIDCProvider, returnTo string) string {
 	t.Helper()
 	path := "/auth/oidc/start"
 	if returnTo != "" {
@@ -38,10 +39,10 @@ func startSignIn(t *testing.T, v *testkit.ConsoleClient, idp *testkit.OIDCProvid
 
 func TestOIDCSignIn(t *testing.T) {
 	idp := testkit.NewOIDCProvider(t, idpUsers...)
-	srv := newConsoleServer(t, idp.Settings(idpRules...)...)
+	srv := newConsoleServer(t, webtest.WithEnvs(idp.Settings(idpRules...)))
 
 	t.Run("the sign-in page offers the provider", func(t *testing.T) {
-		res := testkit.NewVisitorClient(t, srv).Get("/login?return_to=%2Ftest%2Fread")
+		res := webtest.NewVisitorClient(t, srv).Get("/login?return_to=%2Ftest%2Fread")
 		if !strings.Contains(res.Body, `href="/auth/oidc/start?return_to=%2Ftest%2Fread"`) ||
 			strings.Contains(res.Body, "setup-mode") {
 			t.Errorf("sign-in page:\n%s", res.Body)
@@ -49,7 +50,7 @@ func TestOIDCSignIn(t *testing.T) {
 	})
 
 	t.Run("the request to the provider", func(t *testing.T) {
-		u, _ := url.Parse(startSignIn(t, testkit.NewVisitorClient(t, srv), idp, ""))
+		u, _ := url.Parse(startSignIn(t, webtest.NewVisitorClient(t, srv), idp, ""))
 		q := u.Query()
 		if q.Get("response_type") != "code" || q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" ||
 			len(q.Get("state")) < 40 || len(q.Get("nonce")) < 40 || q.Get("client_id") != idp.ClientID ||
@@ -67,7 +68,7 @@ func TestOIDCSignIn(t *testing.T) {
 		{"viewer@acme.test", adminauth.Viewer}, // domain
 	} {
 		t.Run("signs in "+string(tt.role), func(t *testing.T) {
-			v := testkit.NewVisitorClient(t, srv)
+			v := webtest.NewVisitorClient(t, srv)
 			callback := idp.Login(startSignIn(t, v, idp, "/test/read?x=1"), tt.email)
 			if !strings.HasPrefix(callback, srv.URL+"/auth/oidc/callback?") {
 				t.Fatalf("the provider sent the browser to %q", callback)
@@ -103,7 +104,7 @@ func TestOIDCSignIn(t *testing.T) {
 		{"sneaky@acme.test", "unverified email at an allowed domain"},
 	} {
 		t.Run("refuses "+tt.reason, func(t *testing.T) {
-			v := testkit.NewVisitorClient(t, srv)
+			v := webtest.NewVisitorClient(t, srv)
 			res := v.Get(idp.Login(startSignIn(t, v, idp, ""), tt.email))
 			wantStatus(t, "callback", res, http.StatusForbidden)
 			if !strings.Contains(res.Body, `data-reason="not-allowed"`) || !strings.Contains(res.Body, tt.email) {
@@ -122,7 +123,7 @@ func TestOIDCSignIn(t *testing.T) {
 	}
 
 	t.Run("tampered state", func(t *testing.T) {
-		v := testkit.NewVisitorClient(t, srv)
+		v := webtest.NewVisitorClient(t, srv)
 		u, _ := url.Parse(idp.Login(startSignIn(t, v, idp, ""), "owner@acme.test"))
 		q := u.Query()
 		q.Set("state", q.Get("state")+"x")
@@ -141,7 +142,7 @@ func TestOIDCSignIn(t *testing.T) {
 	t.Run("wrong nonce", func(t *testing.T) {
 		// The browser's own state and PKCE challenge, but the ID token is
 		// issued for another nonce, as a token obtained elsewhere would be.
-		v := testkit.NewVisitorClient(t, srv)
+		v := webtest.NewVisitorClient(t, srv)
 		u, _ := url.Parse(startSignIn(t, v, idp, ""))
 		q := u.Query()
 		q.Set("nonce", "a-nonce-roster-never-made")
@@ -159,9 +160,9 @@ func TestOIDCSignIn(t *testing.T) {
 
 	t.Run("a callback this browser did not start", func(t *testing.T) {
 		// Login CSRF: an attacker's own callback URL, opened by a victim.
-		attacker := testkit.NewVisitorClient(t, srv)
+		attacker := webtest.NewVisitorClient(t, srv)
 		callback := idp.Login(startSignIn(t, attacker, idp, ""), "owner@acme.test")
-		victim := testkit.NewVisitorClient(t, srv)
+		victim := webtest.NewVisitorClient(t, srv)
 		res := victim.Get(callback)
 		wantStatus(t, "foreign callback", res, http.StatusBadRequest)
 		if victim.Cookie("roster_admin") != "" {
@@ -170,7 +171,7 @@ func TestOIDCSignIn(t *testing.T) {
 	})
 
 	t.Run("a new sign-in ends the browser's earlier session", func(t *testing.T) {
-		cc := testkit.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
+		cc := webtest.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
 		res := cc.Get(idp.Login(startSignIn(t, cc, idp, ""), "owner@acme.test"))
 		if res.Status != http.StatusSeeOther {
 			t.Fatalf("callback = %d", res.Status)
@@ -186,11 +187,11 @@ func TestOIDCSignIn(t *testing.T) {
 
 func TestOIDCProviderDown(t *testing.T) {
 	srv := newConsoleServer(t,
-		testkit.WithEnv("ROSTER_ADMIN_OIDC_ISSUER", "http://127.0.0.1:1"),
-		testkit.WithEnv("ROSTER_ADMIN_OIDC_CLIENT_ID", "x"),
-		testkit.WithEnv("ROSTER_ADMIN_OIDC_CLIENT_SECRET", "y"),
-		testkit.WithEnv("ROSTER_ADMIN_ALLOWED", "@acme.test=viewer"))
-	res := testkit.NewVisitorClient(t, srv).Get("/auth/oidc/start")
+		webtest.WithEnv("ROSTER_ADMIN_OIDC_ISSUER", "http://127.0.0.1:1"),
+		webtest.WithEnv("ROSTER_ADMIN_OIDC_CLIENT_ID", "x"),
+		webtest.WithEnv("ROSTER_ADMIN_OIDC_CLIENT_SECRET", "y"),
+		webtest.WithEnv("ROSTER_ADMIN_ALLOWED", "@acme.test=viewer"))
+	res := webtest.NewVisitorClient(t, srv).Get("/auth/oidc/start")
 	wantStatus(t, "start", res, http.StatusServiceUnavailable)
 	if !strings.Contains(res.Body, `data-reason="provider-unreachable"`) {
 		t.Errorf("page:\n%.600s", res.Body)

@@ -19,6 +19,7 @@ import (
 	"roster/internal/testkit"
 	"roster/static"
 	"roster/web"
+	"roster/web/webtest"
 )
 
 // get fetches url and returns the response with its body read.
@@ -55,7 +56,7 @@ func do(t *testing.T, method, url string, body io.Reader, header ...string) (*ht
 }
 
 func TestSecureHeaders(t *testing.T) {
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	for _, path := range []string{"/", "/no/such/page", "/api/v1/nope"} {
 		t.Run(path, func(t *testing.T) {
 			res, _ := get(t, srv.URL+path)
@@ -90,7 +91,7 @@ func TestSecureHeaders(t *testing.T) {
 	}
 
 	t.Run("HSTS when the public URL is https", func(t *testing.T) {
-		srv := testkit.NewServer(t, testkit.WithEnv("ROSTER_PUBLIC_URL", "https://roster.example.com"))
+		srv := webtest.NewServer(t, webtest.WithEnv("ROSTER_PUBLIC_URL", "https://roster.example.com"))
 		res, _ := get(t, srv.URL+"/")
 		// A year, for Roster's host and every host under it.
 		if got := res.Header.Get("Strict-Transport-Security"); got != "max-age=31536000; includeSubDomains" {
@@ -100,7 +101,7 @@ func TestSecureHeaders(t *testing.T) {
 }
 
 func TestHealthAndReadiness(t *testing.T) {
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	for _, path := range []string{"/healthz", "/readyz"} {
 		res, body := get(t, srv.URL+path)
 		if res.StatusCode != http.StatusOK || body != "ok" {
@@ -114,7 +115,7 @@ func TestHealthAndReadiness(t *testing.T) {
 			t.Fatal(err)
 		}
 		closed.Close()
-		srv := testkit.NewServer(t, testkit.WithDeps(func(d *web.Deps) { d.DB = closed }))
+		srv := webtest.NewServer(t, webtest.WithDeps(func(d *web.Deps) { d.DB = closed }))
 		res, _ := get(t, srv.URL+"/readyz")
 		if res.StatusCode != http.StatusServiceUnavailable {
 			t.Errorf("GET /readyz = %d, want 503", res.StatusCode)
@@ -126,7 +127,7 @@ func TestHealthAndReadiness(t *testing.T) {
 }
 
 func TestUnknownRoute(t *testing.T) {
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 
 	t.Run("a page gets the HTML error page", func(t *testing.T) {
 		res, body := get(t, srv.URL+"/no/such/page")
@@ -165,7 +166,7 @@ func TestUnknownRoute(t *testing.T) {
 func TestPanicIsA500WithoutDetails(t *testing.T) {
 	const secret = "db password is hunter2"
 	boom := func(echo.Context) error { panic(secret) }
-	srv := testkit.NewServer(t, testkit.WithRoutes(func(e *echo.Echo) {
+	srv := webtest.NewServer(t, webtest.WithRoutes(func(e *echo.Echo) {
 		e.GET("/boom", boom)
 		e.GET("/api/v1/boom", boom)
 	}))
@@ -222,7 +223,7 @@ func TestTypedErrors(t *testing.T) {
 		{"echo HTTP error", echo.NewHTTPError(http.StatusBadRequest, "bad form"), 400, "INVALID_ARGUMENT", "bad form"},
 		{"unknown", errors.New("pq: connection refused to 10.0.0.5"), 500, "INTERNAL", "An unexpected error occurred on our side. It has been logged; please try again."},
 	}
-	srv := testkit.NewServer(t, testkit.WithRoutes(func(e *echo.Echo) {
+	srv := webtest.NewServer(t, webtest.WithRoutes(func(e *echo.Echo) {
 		fail := func(c echo.Context) error {
 			i, _ := strconv.Atoi(c.Param("i"))
 			return tests[i].err
@@ -264,7 +265,7 @@ func TestTypedErrors(t *testing.T) {
 }
 
 func TestBodyLimit(t *testing.T) {
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	res, body := do(t, http.MethodPost, srv.URL+"/api/v1/organizations", strings.NewReader(strings.Repeat("x", 2<<20)),
 		"Content-Type", "application/json")
 	// Too large is bad input like any other: a 400 naming the body.
@@ -274,7 +275,7 @@ func TestBodyLimit(t *testing.T) {
 }
 
 func TestStaticFiles(t *testing.T) {
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	url := static.URL("app.css")
 	if !strings.HasPrefix(url, "/static/app.") || !strings.HasSuffix(url, ".css") || len(url) != len("/static/app.12345678.css") {
 		t.Fatalf("static.URL(app.css) = %q", url)
@@ -311,7 +312,7 @@ func TestStaticFiles(t *testing.T) {
 }
 
 func TestGzip(t *testing.T) {
-	srv := testkit.NewServer(t)
+	srv := webtest.NewServer(t)
 	res, body := get(t, srv.URL+"/_styleguide", "Accept-Encoding", "gzip")
 	if res.Header.Get("Content-Encoding") != "gzip" {
 		t.Fatalf("Content-Encoding = %q", res.Header.Get("Content-Encoding"))
@@ -331,7 +332,7 @@ func TestGzip(t *testing.T) {
 }
 
 func TestRequestIDAndLog(t *testing.T) {
-	srv := testkit.NewServer(t, testkit.WithRoutes(func(e *echo.Echo) {
+	srv := webtest.NewServer(t, webtest.WithRoutes(func(e *echo.Echo) {
 		e.GET("/welcome/:org/:token", func(c echo.Context) error { return c.String(http.StatusOK, "welcome") })
 	}))
 

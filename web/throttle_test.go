@@ -12,7 +12,7 @@ import (
 	"roster/internal/adminauth"
 	"roster/internal/directory"
 	"roster/internal/ratelimit"
-	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // Throttles that protect without locking people out: password guesses slow
@@ -20,7 +20,7 @@ import (
 
 // fromAddress makes c's requests come from ip, as a trusted proxy would
 // say in X-Forwarded-For.
-func fromAddress(c *testkit.ConsoleClient, ip string) *testkit.ConsoleClient {
+func fromAddress(c *webtest.ConsoleClient, ip string) *webtest.ConsoleClient {
 	c.HTTP.Transport = forwardedFor{ip: ip}
 	return c
 }
@@ -33,8 +33,8 @@ func (f forwardedFor) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-func behindProxy() testkit.ServerOption {
-	return testkit.WithEnv("ROSTER_TRUSTED_PROXIES", "127.0.0.1/32")
+func behindProxy() webtest.ServerOption {
+	return webtest.WithEnv("ROSTER_TRUSTED_PROXIES", "127.0.0.1/32")
 }
 
 func TestWrongPasswordsSlowTheAttackerNotTheOwner(t *testing.T) {
@@ -44,13 +44,13 @@ func TestWrongPasswordsSlowTheAttackerNotTheOwner(t *testing.T) {
 	k.exec(`UPDATE environment_settings SET email_signin_mode = 'code'`)
 	const right = "the owner's own passphrase"
 	setPassword(t, k, "ann@acme.test", right)
-	password := func(c *testkit.ConsoleClient, pw string) *testkit.PageResponse {
+	password := func(c *webtest.ConsoleClient, pw string) *webtest.PageResponse {
 		return c.PostForm("/signin/password", url.Values{"email": {"ann@acme.test"}, "password": {pw}})
 	}
 
 	// Ten wrong passwords from the attacker's network: the first five are
 	// just wrong, then each makes the next wait.
-	attacker := fromAddress(testkit.NewVisitorClient(t, k.srv), "203.0.113.7")
+	attacker := fromAddress(webtest.NewVisitorClient(t, k.srv), "203.0.113.7")
 	free := ratelimit.PasswordBackoff.Free
 	for i := 1; i <= 10; i++ {
 		res := password(attacker, "guess number "+strconv.Itoa(i))
@@ -71,12 +71,12 @@ func TestWrongPasswordsSlowTheAttackerNotTheOwner(t *testing.T) {
 	wantHas(t, "the waiting page", res.Body, "too many wrong passwords", "sign in with a code sent by email")
 
 	// The owner, from another network, signs in with the password at once.
-	owner := fromAddress(testkit.NewVisitorClient(t, k.srv), "198.51.100.20")
+	owner := fromAddress(webtest.NewVisitorClient(t, k.srv), "198.51.100.20")
 	if res := password(owner, right); res.Status != http.StatusSeeOther {
 		t.Fatalf("the owner's right password from home: %d\n%.400s", res.Status, res.Body)
 	}
 	// And from the attacker's very network, a mailed code always works.
-	cafe := fromAddress(testkit.NewVisitorClient(t, k.srv), "203.0.113.99")
+	cafe := fromAddress(webtest.NewVisitorClient(t, k.srv), "203.0.113.99")
 	k.startCode(cafe, "ann@acme.test", nil)
 	if res := cafe.PostForm("/signin/code", url.Values{"code": {k.lastCode("ann@acme.test")}}); res.Status != http.StatusSeeOther {
 		t.Fatalf("a mailed code on the attacker's network: %d", res.Status)
@@ -104,7 +104,7 @@ func TestWrongPasswordsSlowTheAttackerNotTheOwner(t *testing.T) {
 // setPassword gives email a password through the reset flow.
 func setPassword(t *testing.T, k signinKit, email, password string) {
 	t.Helper()
-	c := testkit.NewVisitorClient(t, k.srv)
+	c := webtest.NewVisitorClient(t, k.srv)
 	k.tick()
 	c.PostForm("/signin/forgot", url.Values{"email": {email}})
 	if res := c.PostForm(k.lastLink(email), url.Values{"password": {password}}); res.Status != http.StatusSeeOther {
@@ -118,7 +118,7 @@ func TestSignInMailIsCappedPerRecipient(t *testing.T) {
 	k.exec(`UPDATE users SET email_verified = true`)
 	ask := func(ip string) int {
 		k.tick()
-		c := fromAddress(testkit.NewVisitorClient(t, k.srv), ip)
+		c := fromAddress(webtest.NewVisitorClient(t, k.srv), ip)
 		return c.PostForm("/signin/email", url.Values{"email": {"ann@acme.test"}}).Status
 	}
 	// One network spends its share, and is refused…
@@ -139,11 +139,11 @@ func TestSignInMailIsCappedPerRecipient(t *testing.T) {
 	if got := ask("192.0.2.1"); got != http.StatusTooManyRequests {
 		t.Fatalf("past the per-address cap: %d", got)
 	}
-	if n := len(testkit.OutboxTo(t, k.srv, "ann@acme.test")); n != ratelimit.SignInMail.PerKey {
+	if n := len(webtest.OutboxTo(t, k.srv, "ann@acme.test")); n != ratelimit.SignInMail.PerKey {
 		t.Errorf("%d sign-in mails, want %d", n, ratelimit.SignInMail.PerKey)
 	}
 	// The reset path shares the cap.
-	c := fromAddress(testkit.NewVisitorClient(t, k.srv), "192.0.2.2")
+	c := fromAddress(webtest.NewVisitorClient(t, k.srv), "192.0.2.2")
 	wantStatus(t, "a reset past the cap", c.PostForm("/signin/forgot", url.Values{"email": {"ann@acme.test"}}), http.StatusTooManyRequests)
 }
 
@@ -156,8 +156,8 @@ func TestInvitationResendsAreCappedOnEveryPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := testkit.NewAPIClient(t, k.srv)
-	console := testkit.NewConsoleClient(t, k.srv, "ed@roster.test", adminauth.Editor)
+	api := webtest.NewAPIClient(t, k.srv)
+	console := webtest.NewConsoleClient(t, k.srv, "ed@roster.test", adminauth.Editor)
 	resendAPI := "/api/v1/invites/organizations/" + org.ID + "/users/" + u.ID + "/resend"
 	resendConsole := "/organizations/" + org.ID + "/invitations/" + u.ID + "/resend"
 
@@ -182,12 +182,12 @@ func TestInvitationResendsAreCappedOnEveryPath(t *testing.T) {
 		t.Fatalf("console resend past the cap: %d", res.Status)
 	}
 	wantHas(t, "console after the cap", console.Get(res.Location).Body, "too many invitations lately")
-	if n := len(testkit.OutboxTo(t, k.srv, bob)); n != ratelimit.InviteMail.PerKey {
+	if n := len(webtest.OutboxTo(t, k.srv, bob)); n != ratelimit.InviteMail.PerKey {
 		t.Errorf("%d invitation mails to bob, want %d", n, ratelimit.InviteMail.PerKey)
 	}
 	// An hour on, the invitation can be resent again.
 	k.srv.Clock.Advance(time.Hour)
-	if r := testkit.NewAPIClient(t, k.srv).Do("PATCH", resendAPI, nil); r.Status != http.StatusOK {
+	if r := webtest.NewAPIClient(t, k.srv).Do("PATCH", resendAPI, nil); r.Status != http.StatusOK {
 		t.Errorf("API resend an hour later: %d", r.Status)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"roster/internal/directory"
 	"roster/internal/store"
 	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // While PostgreSQL cannot be reached, pages and the API say so with a 503
@@ -17,24 +18,24 @@ import (
 // restarting Roster.
 func TestDatabaseAwayIs503ThenRecovers(t *testing.T) {
 	link := testkit.NewDBLink(t)
-	srv := testkit.NewServer(t, testkit.WithDatabaseURL(link.URL))
+	srv := webtest.NewServer(t, webtest.WithDatabaseURL(link.URL))
 	dir := directory.New(store.New(srv.DB), srv.Clock)
 	dir.BaseURL = srv.Deps.Config.PublicURL.String()
 	k := signinKit{t: t, srv: srv, dir: dir}
 	k.org("Acme", "ann@acme.test")
 
-	admin := testkit.NewConsoleClient(t, srv, "ed@acme.test", adminauth.Editor)
-	user := testkit.NewVisitorClient(t, srv)
+	admin := webtest.NewConsoleClient(t, srv, "ed@acme.test", adminauth.Editor)
+	user := webtest.NewVisitorClient(t, srv)
 	k.signIn(user, "ann@acme.test")
-	visitor := testkit.NewVisitorClient(t, srv)
-	api := testkit.NewAPIClient(t, srv)
+	visitor := webtest.NewVisitorClient(t, srv)
+	api := webtest.NewAPIClient(t, srv)
 
 	type answer struct {
 		status     int
 		retryAfter string
 		body       string
 	}
-	page := func(res *testkit.PageResponse) answer {
+	page := func(res *webtest.PageResponse) answer {
 		return answer{res.Status, res.Header.Get("Retry-After"), res.Body}
 	}
 	probe := func(path string) answer {

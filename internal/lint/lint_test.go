@@ -112,3 +112,21 @@ func TestTemplGenerated(t *testing.T) {
 		}
 	}
 }
+
+// TestLayersPointDown keeps internal/ below the HTTP layer: no package
+// under internal/, nor any of its tests, may import views/ or web/, so the
+// rules never depend on how pages look and internal tests never link the
+// web server.
+func TestLayersPointDown(t *testing.T) {
+	t.Parallel()
+	root := repoRoot(t)
+	module := strings.TrimSpace(run(t, root, "go", "list", "-m"))
+	deps := run(t, root, "go", "list", "-deps", "-test", "./internal/...")
+	for _, dep := range strings.Fields(deps) {
+		for _, upper := range []string{module + "/views", module + "/web"} {
+			if dep == upper || strings.HasPrefix(dep, upper+"/") {
+				t.Errorf("internal/ depends on %s", dep)
+			}
+		}
+	}
+}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/a-h/templ"
 
-	mailview "roster/views/mail"
+	mailview "roster/internal/mail/templates"
 )
 
 // Content is a composed mail: what store.QueueEmail takes besides the
@@ -17,7 +17,7 @@ type Content struct {
 	HTML    string
 }
 
-// Invitation is what an invitation mail says (see views/mail).
+// Invitation is what an invitation mail says (see templates/).
 type Invitation = mailview.Invitation
 
 // Notice is a generic mail: title, paragraphs and an optional button.

@@ -26,7 +26,7 @@
 // Without ROSTER_SMTP_URL no worker runs: mail waits in the outbox and the
 // console's dev mailbox (/dev/mailbox) shows it.
 //
-// The mails' words live in views/mail (templ for HTML, Go for plain text);
+// The mails' words live in templates/ (templ for HTML, Go for plain text);
 // the Compose functions here turn them into the subject and bodies that
 // store.QueueEmail takes.
 package mail

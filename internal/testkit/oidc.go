@@ -131,12 +131,13 @@ func serveOIDC(t testing.TB, ln net.Listener, issuer string, st exampleop.Storag
 	})
 }
 
-// Settings returns the server options that connect a test server's console
-// sign-in to this provider, with rules for ROSTER_ADMIN_ALLOWED (and, after
-// a "claim:" prefix, ROSTER_ADMIN_CLAIM), e.g.
+// Settings returns the settings (environment variables) that connect a
+// test server's console sign-in to this provider, with rules for
+// ROSTER_ADMIN_ALLOWED (and, after a "claim:" prefix, ROSTER_ADMIN_CLAIM),
+// e.g.
 //
-//	idp.Settings("ann@acme.test=owner", "@acme.test=viewer", "claim:groups:roster-editors=editor")
-func (p *OIDCProvider) Settings(rules ...string) []ServerOption {
+//	webtest.NewServer(t, webtest.WithEnvs(idp.Settings("ann@acme.test=owner", "claim:groups:roster-editors=editor")))
+func (p *OIDCProvider) Settings(rules ...string) map[string]string {
 	var allowed, claims []string
 	for _, r := range rules {
 		if c, ok := strings.CutPrefix(r, "claim:"); ok {
@@ -145,12 +146,12 @@ func (p *OIDCProvider) Settings(rules ...string) []ServerOption {
 			allowed = append(allowed, r)
 		}
 	}
-	return []ServerOption{
-		WithEnv("ROSTER_ADMIN_OIDC_ISSUER", p.Issuer),
-		WithEnv("ROSTER_ADMIN_OIDC_CLIENT_ID", p.ClientID),
-		WithEnv("ROSTER_ADMIN_OIDC_CLIENT_SECRET", p.ClientSecret),
-		WithEnv("ROSTER_ADMIN_ALLOWED", strings.Join(allowed, ",")),
-		WithEnv("ROSTER_ADMIN_CLAIM", strings.Join(claims, ",")),
+	return map[string]string{
+		"ROSTER_ADMIN_OIDC_ISSUER":        p.Issuer,
+		"ROSTER_ADMIN_OIDC_CLIENT_ID":     p.ClientID,
+		"ROSTER_ADMIN_OIDC_CLIENT_SECRET": p.ClientSecret,
+		"ROSTER_ADMIN_ALLOWED":            strings.Join(allowed, ","),
+		"ROSTER_ADMIN_CLAIM":              strings.Join(claims, ","),
 	}
 }
 

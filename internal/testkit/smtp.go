@@ -436,13 +436,6 @@ func (n newlineStripper) Read(p []byte) (int, error) {
 
 // Running the outbox in tests.
 
-// DeliverMail sends every mail of srv's outbox that is due on srv's clock
-// to sm, as the production worker would, and returns what it did.
-func DeliverMail(t testing.TB, srv *Server, sm *SMTPServer) mail.Result {
-	t.Helper()
-	return RunMailWorker(t, NewMailWorker(t, srv.Store, sm, srv.Clock))
-}
-
 // NewMailWorker returns a worker on st sending to sm, with the default
 // options and a log that shows only if the test fails.
 func NewMailWorker(t testing.TB, st *store.Store, sm *SMTPServer, clk clock.Clock) *mail.Worker {
@@ -472,15 +465,9 @@ func RunMailWorker(t testing.TB, w *mail.Worker) mail.Result {
 	return total
 }
 
-// OutboxTo returns the mails queued for address, newest first, whatever
-// their status: for tests that read a mail without sending it.
-func OutboxTo(t testing.TB, srv *Server, address string) []store.OutboxEmail {
-	t.Helper()
-	return Outbox(t, srv.Store, address)
-}
-
-// Outbox is OutboxTo for a test without a server: st must carry the key
-// the mail was sealed with (WithMailKey).
+// Outbox returns the mails queued for address, newest first, whatever
+// their status: for tests that read a mail without sending it. st must
+// carry the key the mail was sealed with (WithMailKey).
 func Outbox(t testing.TB, st *store.Store, address string) []store.OutboxEmail {
 	t.Helper()
 	var ids []string

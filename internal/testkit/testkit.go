@@ -9,3 +9,9 @@
 // subprocess). A failed test's database is kept and its URL logged; set
 // ROSTER_TEST_KEEP=1 to keep every database and the cluster's files.
 package testkit
+
+import "time"
+
+// Epoch is where every test's fake clock starts: a fixed instant, so times
+// in pages and tokens are the same on every run.
+var Epoch = time.Date(2026, time.January, 15, 9, 0, 0, 0, time.UTC)

@@ -11,14 +11,14 @@ import (
 	"roster/internal/apiclients"
 	"roster/internal/model"
 	"roster/internal/store"
-	"roster/internal/testkit"
 	"roster/web"
+	"roster/web/webtest"
 )
 
 // apiServer is the application (web.New, routes and all) with a handle on
 // its store and token service, for tests that set things up directly.
 type apiServer struct {
-	*testkit.Server
+	*webtest.Server
 	st     *store.Store
 	tokens *apiclients.Service
 }
@@ -27,9 +27,9 @@ func newAPIServer(t *testing.T) *apiServer {
 	t.Helper()
 	var deps web.Deps
 	s := &apiServer{}
-	s.Server = testkit.NewServer(t,
-		testkit.WithDeps(func(d *web.Deps) { deps = *d }),
-		testkit.WithRoutes(func(e *echo.Echo) {
+	s.Server = webtest.NewServer(t,
+		webtest.WithDeps(func(d *web.Deps) { deps = *d }),
+		webtest.WithRoutes(func(e *echo.Echo) {
 			s.st = store.New(deps.DB).WithMailKey(deps.SecretKey)
 			s.tokens = apiclients.New(s.st, deps.Clock, apiclients.Options{
 				SecretKey: deps.SecretKey, Issuer: deps.Config.PublicURL.String(),
@@ -87,7 +87,7 @@ func createSession(t *testing.T, st *store.Store, now time.Time, userID, orgID s
 }
 
 // errorCode returns details[0].error_code of an API error body.
-func errorCode(res *testkit.APIResponse) string {
+func errorCode(res *webtest.APIResponse) string {
 	details, _ := res.JSON["details"].([]any)
 	if len(details) == 0 {
 		return ""
@@ -98,7 +98,7 @@ func errorCode(res *testkit.APIResponse) string {
 }
 
 // violatedFields lists the fields named in details[0].field_violations.
-func violatedFields(res *testkit.APIResponse) []string {
+func violatedFields(res *webtest.APIResponse) []string {
 	details, _ := res.JSON["details"].([]any)
 	if len(details) == 0 {
 		return nil
@@ -114,7 +114,7 @@ func violatedFields(res *testkit.APIResponse) []string {
 	return out
 }
 
-func wantStatus(t *testing.T, res *testkit.APIResponse, status int) {
+func wantStatus(t *testing.T, res *webtest.APIResponse, status int) {
 	t.Helper()
 	if res.Status != status {
 		t.Fatalf("status %d, want %d; body %s", res.Status, status, res.Raw)

@@ -20,6 +20,7 @@ import (
 	"roster/internal/store"
 	"roster/internal/testkit"
 	"roster/web"
+	"roster/web/webtest"
 )
 
 // The benchmarks below time, in the same run, each endpoint's server-side
@@ -66,7 +67,7 @@ func seededDB(b *testing.B) *sqlx.DB {
 }
 
 type benchEnv struct {
-	srv    *testkit.Server
+	srv    *webtest.Server
 	st     *store.Store
 	token  string
 	bigOrg string
@@ -74,8 +75,8 @@ type benchEnv struct {
 
 func newBenchEnv(b *testing.B) *benchEnv {
 	db := seededDB(b)
-	srv := testkit.NewServer(b, testkit.WithEnv("ROSTER_LOG_LEVEL", "error"),
-		testkit.WithDeps(func(d *web.Deps) { d.DB = db }))
+	srv := webtest.NewServer(b, webtest.WithEnv("ROSTER_LOG_LEVEL", "error"),
+		webtest.WithDeps(func(d *web.Deps) { d.DB = db }))
 	env := &benchEnv{srv: srv, st: store.New(db)}
 	tokens := apiclients.New(env.st, srv.Clock, apiclients.Options{SecretKey: srv.Deps.SecretKey})
 	client, secret, err := tokens.Create(context.Background(), "benchmark "+strconv.FormatInt(time.Now().UnixNano(), 36))

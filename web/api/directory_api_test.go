@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // These tests drive the organizations, users and members endpoints over real
@@ -19,7 +19,7 @@ func obj(v any) map[string]any { m, _ := v.(map[string]any); return m }
 func list(v any) []any { l, _ := v.([]any); return l }
 
 // wantViolation checks a 400 names field among its field_violations.
-func wantViolation(t *testing.T, r *testkit.APIResponse, field string) {
+func wantViolation(t *testing.T, r *webtest.APIResponse, field string) {
 	t.Helper()
 	wantStatus(t, r, http.StatusBadRequest)
 	for _, d := range list(r.JSON["details"]) {
@@ -37,7 +37,7 @@ func wantViolation(t *testing.T, r *testkit.APIResponse, field string) {
 
 func TestOrganizationsAPI(t *testing.T) {
 	s := newAPIServer(t)
-	c := testkit.NewAPIClient(t, s.Server)
+	c := webtest.NewAPIClient(t, s.Server)
 
 	r := c.Do("POST", "/api/v1/organizations", map[string]any{
 		"display_name": "Acme", "slug": "acme", "external_id": "crm-1", "metadata": map[string]string{"plan": "gold"},
@@ -109,7 +109,7 @@ func TestOrganizationsAPI(t *testing.T) {
 
 func TestMembersAndUsersAPI(t *testing.T) {
 	s := newAPIServer(t)
-	c := testkit.NewAPIClient(t, s.Server)
+	c := webtest.NewAPIClient(t, s.Server)
 	org := str(obj(c.Do("POST", "/api/v1/organizations", map[string]any{"display_name": "Acme"}).JSON["organization"])["id"])
 
 	// A direct member, then an invited one.
@@ -210,7 +210,7 @@ func TestMembersAndUsersAPI(t *testing.T) {
 // a user of another organization: each answers 404, never the object.
 func TestOrgScopedPathsRefuseOtherOrgsObjects(t *testing.T) {
 	s := newAPIServer(t)
-	c := testkit.NewAPIClient(t, s.Server)
+	c := webtest.NewAPIClient(t, s.Server)
 	orgA := str(obj(c.Do("POST", "/api/v1/organizations", map[string]any{"display_name": "A"}).JSON["organization"])["id"])
 	orgB := str(obj(c.Do("POST", "/api/v1/organizations", map[string]any{"display_name": "B"}).JSON["organization"])["id"])
 	userB := str(obj(c.Do("POST", "/api/v1/organizations/"+orgB+"/users?send_invitation_email=false",

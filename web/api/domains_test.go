@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 func domainBody(domain, typ string) map[string]string {
@@ -15,7 +15,7 @@ func domainBody(domain, typ string) map[string]string {
 func TestDomainLifecycle(t *testing.T) {
 	t.Parallel()
 	s := newAPIServer(t)
-	c := testkit.NewAPIClient(t, s.Server)
+	c := webtest.NewAPIClient(t, s.Server)
 	org := s.org(t, "Acme")
 	base := "/organizations/" + org + "/domains"
 
@@ -73,7 +73,7 @@ func TestDomainLifecycle(t *testing.T) {
 func TestDomainBadInputChangesNothing(t *testing.T) {
 	t.Parallel()
 	s := newAPIServer(t)
-	c := testkit.NewAPIClient(t, s.Server)
+	c := webtest.NewAPIClient(t, s.Server)
 	org := s.org(t, "Acme")
 	base := "/organizations/" + org + "/domains"
 
@@ -137,7 +137,7 @@ func TestDomainBadInputChangesNothing(t *testing.T) {
 func TestDomainsStayInTheirOrganization(t *testing.T) {
 	t.Parallel()
 	s := newAPIServer(t)
-	c := testkit.NewAPIClient(t, s.Server)
+	c := webtest.NewAPIClient(t, s.Server)
 	a, b := s.org(t, "Acme"), s.org(t, "Globex")
 
 	res := c.Do("POST", "/organizations/"+b+"/domains", domainBody("globex.com", "ORGANIZATION_DOMAIN"))
@@ -175,7 +175,7 @@ func TestDomainsStayInTheirOrganization(t *testing.T) {
 func TestDomainListPages(t *testing.T) {
 	t.Parallel()
 	s := newAPIServer(t)
-	c := testkit.NewAPIClient(t, s.Server)
+	c := webtest.NewAPIClient(t, s.Server)
 	org := s.org(t, "Acme")
 	base := "/organizations/" + org + "/domains"
 	for _, d := range []string{"a.acme.com", "b.acme.com", "c.acme.com"} {

@@ -9,12 +9,12 @@ import (
 	"testing"
 
 	"roster/internal/importer"
-	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // postImport sends an import with the client's token; the answer is
 // checked against openapi.json like every other.
-func postImport(t *testing.T, srv *testkit.Server, c *testkit.APIClient, query, contentType, body string) (int, []byte) {
+func postImport(t *testing.T, srv *webtest.Server, c *webtest.APIClient, query, contentType, body string) (int, []byte) {
 	t.Helper()
 	if c.Token == "" {
 		// A request without a token goes around the client on purpose.
@@ -33,7 +33,7 @@ func postImport(t *testing.T, srv *testkit.Server, c *testkit.APIClient, query, 
 }
 
 // importReport sends an import and decodes the 200 answer strictly.
-func importReport(t *testing.T, srv *testkit.Server, c *testkit.APIClient, query, contentType, body string) importer.Report {
+func importReport(t *testing.T, srv *webtest.Server, c *webtest.APIClient, query, contentType, body string) importer.Report {
 	t.Helper()
 	status, raw := postImport(t, srv, c, query, contentType, body)
 	if status != http.StatusOK {
@@ -50,7 +50,7 @@ func importReport(t *testing.T, srv *testkit.Server, c *testkit.APIClient, query
 
 func TestImportAPI(t *testing.T) {
 	srv := newAPIServer(t)
-	client := testkit.NewAPIClient(t, srv.Server)
+	client := webtest.NewAPIClient(t, srv.Server)
 
 	people := "user_external_id,email,given_name,org_external_id,org_display_name,roles,membership_status\n" +
 		"u1,ann@acme.test,Ann,acme,Acme,admin,\n" +

@@ -11,8 +11,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"roster/internal/testkit"
 	"roster/web/api"
+	"roster/web/webtest"
 )
 
 // TestOpenAPIContract calls every documented operation of the running API,
@@ -21,7 +21,7 @@ import (
 // guarantees each operation is exercised at least once.
 func TestOpenAPIContract(t *testing.T) {
 	s := newAPIServer(t)
-	c := &contractClient{t: t, c: testkit.NewAPIClient(t, s.Server), seen: map[string]bool{}}
+	c := &contractClient{t: t, c: webtest.NewAPIClient(t, s.Server), seen: map[string]bool{}}
 
 	// The token endpoint: a token, a grant it does not offer, bad credentials.
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {c.c.ID}, "client_secret": {c.c.Secret}}
@@ -249,7 +249,7 @@ func TestOpenAPIContract(t *testing.T) {
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("GET", api.OpenAPIPath, nil)
 	e.ServeHTTP(rec, req)
-	c.check("GET", api.OpenAPIPath, &testkit.APIResponse{Status: rec.Code, Header: rec.Header(), Raw: rec.Body.Bytes()}, 200)
+	c.check("GET", api.OpenAPIPath, &webtest.APIResponse{Status: rec.Code, Header: rec.Header(), Raw: rec.Body.Bytes()}, 200)
 
 	// Import: a dry run, a real one with a bad row reported, and a bad shape.
 	csv := "user_external_id,email,org_external_id,org_display_name,roles\n" +
@@ -266,7 +266,7 @@ func TestOpenAPIContract(t *testing.T) {
 // and against the status the test expects.
 type contractClient struct {
 	t    *testing.T
-	c    *testkit.APIClient
+	c    *webtest.APIClient
 	seen map[string]bool // "METHOD path" of every call
 }
 
@@ -294,11 +294,11 @@ func (c *contractClient) anon(method, path string, status int) contractObject {
 	return c.check(method, path, c.c.WithToken("").Do(method, path, nil), status)
 }
 
-func (c *contractClient) check(method, path string, res *testkit.APIResponse, status int) contractObject {
+func (c *contractClient) check(method, path string, res *webtest.APIResponse, status int) contractObject {
 	c.t.Helper()
 	req := httptest.NewRequest(method, path, nil)
 	c.seen[method+" "+req.URL.EscapedPath()] = true
-	testkit.ValidateAPIResponse(c.t, req, res.Status, res.Header, res.Raw)
+	webtest.ValidateAPIResponse(c.t, req, res.Status, res.Header, res.Raw)
 	// An unset optional field is left out, not null; the fixtures hold no
 	// null of their own (not even in custom_attributes, which is the
 	// customer's JSON, kept as sent).

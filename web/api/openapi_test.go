@@ -19,7 +19,7 @@ import (
 // These tests keep web/api/openapi.json true: it must be a valid OpenAPI 3.1
 // document, and its operations must be exactly the routes this package
 // registers. That a response matches its documented schema is checked by
-// every API test, through testkit.ValidateAPIResponse.
+// every API test, through webtest.ValidateAPIResponse.
 
 // TestOpenAPIDocumentIsValid checks the document against the rules of
 // OpenAPI 3.1 that can go wrong when editing it by hand: the fields each

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"roster/internal/testkit"
 	"roster/web/api"
+	"roster/web/webtest"
 )
 
 // An optional field that is not set is left out of an answer, never sent as
@@ -39,7 +39,7 @@ func nullsIn(v any, at string) []string {
 }
 
 // wantNoNulls fails when the answer's body holds null anywhere.
-func wantNoNulls(t *testing.T, what string, res *testkit.APIResponse) {
+func wantNoNulls(t *testing.T, what string, res *webtest.APIResponse) {
 	t.Helper()
 	if len(res.Raw) == 0 {
 		return
@@ -78,15 +78,15 @@ func wantLeftOut(t *testing.T, what string, o map[string]any, keys []string, pre
 func TestAnswersLeaveUnsetFieldsOut(t *testing.T) {
 	t.Parallel()
 	s := newAPIServer(t)
-	c := testkit.NewAPIClient(t, s.Server)
-	get := func(path string) *testkit.APIResponse {
+	c := webtest.NewAPIClient(t, s.Server)
+	get := func(path string) *webtest.APIResponse {
 		t.Helper()
 		res := c.Do("GET", path, nil)
 		wantStatus(t, res, http.StatusOK)
 		wantNoNulls(t, "GET "+path, res)
 		return res
 	}
-	send := func(method, path string, body any, status int) *testkit.APIResponse {
+	send := func(method, path string, body any, status int) *webtest.APIResponse {
 		t.Helper()
 		res := c.Do(method, path, body)
 		wantStatus(t, res, status)

@@ -6,14 +6,14 @@ import (
 	"strings"
 	"testing"
 
-	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // These tests drive the roles and permissions endpoints over real HTTP with
 // a real API token, against a real database.
 
 // roleNamesIn lists the names of the roles in a {"roles": […]} answer.
-func roleNamesIn(r *testkit.APIResponse) []string {
+func roleNamesIn(r *webtest.APIResponse) []string {
 	var out []string
 	for _, v := range list(r.JSON["roles"]) {
 		out = append(out, str(obj(v)["name"]))
@@ -68,7 +68,7 @@ func holdRole(t *testing.T, s *apiServer, orgID, userID, role string) {
 func TestEnvironmentRolesAPI(t *testing.T) {
 	t.Parallel()
 	s := newAPIServer(t)
-	c := testkit.NewAPIClient(t, s.Server)
+	c := webtest.NewAPIClient(t, s.Server)
 
 	r := c.Do("GET", "/roles", nil)
 	wantStatus(t, r, http.StatusOK)
@@ -183,7 +183,7 @@ func TestEnvironmentRolesAPI(t *testing.T) {
 func TestRolesAPIBadInputChangesNothing(t *testing.T) {
 	t.Parallel()
 	s := newAPIServer(t)
-	c := testkit.NewAPIClient(t, s.Server)
+	c := webtest.NewAPIClient(t, s.Server)
 	org := s.org(t, "Acme")
 	cases := []struct {
 		name, method, path string
@@ -239,7 +239,7 @@ func TestRolesAPIBadInputChangesNothing(t *testing.T) {
 func TestOrganizationRolesAPI(t *testing.T) {
 	t.Parallel()
 	s := newAPIServer(t)
-	c := testkit.NewAPIClient(t, s.Server)
+	c := webtest.NewAPIClient(t, s.Server)
 	a, b := s.org(t, "A"), s.org(t, "B")
 	aRoles, bRoles := "/organizations/"+a+"/roles", "/organizations/"+b+"/roles"
 
@@ -340,7 +340,7 @@ func TestOrganizationRolesAPI(t *testing.T) {
 func TestPermissionsAPI(t *testing.T) {
 	t.Parallel()
 	s := newAPIServer(t)
-	c := testkit.NewAPIClient(t, s.Server)
+	c := webtest.NewAPIClient(t, s.Server)
 
 	r := c.Do("POST", "/permissions", map[string]any{"name": "reports:read", "description": "See reports"})
 	wantStatus(t, r, http.StatusCreated)

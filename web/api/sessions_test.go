@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 func TestSessionReadAndRevoke(t *testing.T) {
 	t.Parallel()
 	s := newAPIServer(t)
-	c := testkit.NewAPIClient(t, s.Server)
+	c := webtest.NewAPIClient(t, s.Server)
 	acme, globex := s.org(t, "Acme"), s.org(t, "Globex")
 	ann := s.user(t, "ann@acme.com")
 	sess := s.session(t, ann, acme, globex)
@@ -65,7 +66,7 @@ func TestSessionReadAndRevoke(t *testing.T) {
 func TestUserSessionsListAndRevokeAll(t *testing.T) {
 	t.Parallel()
 	s := newAPIServer(t)
-	c := testkit.NewAPIClient(t, s.Server)
+	c := webtest.NewAPIClient(t, s.Server)
 	acme := s.org(t, "Acme")
 	ann, bob := s.user(t, "ann@acme.com"), s.user(t, "bob@acme.com")
 	for range 3 {

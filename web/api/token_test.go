@@ -14,6 +14,7 @@ import (
 	"roster/internal/apiclients"
 	"roster/internal/model"
 	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 func tokenForm(id, secret string) []byte {
@@ -25,7 +26,7 @@ const formType = "application/x-www-form-urlencoded"
 func TestTokenIssuedForGoodCredentials(t *testing.T) {
 	t.Parallel()
 	s := newAPIServer(t)
-	c := testkit.NewAPIClient(t, s.Server)
+	c := webtest.NewAPIClient(t, s.Server)
 
 	if !strings.HasPrefix(c.Secret, apiclients.SecretPrefix) || len(c.Secret) < len(apiclients.SecretPrefix)+52 {
 		t.Errorf("secret %q: want %s and 256 bits of base32", c.Secret, apiclients.SecretPrefix)
@@ -74,7 +75,7 @@ func TestTokenIssuedForGoodCredentials(t *testing.T) {
 }
 
 // basicToken posts to /oauth/token with HTTP Basic credentials.
-func basicToken(t *testing.T, s *apiServer, id, secret, form string) *testkit.APIResponse {
+func basicToken(t *testing.T, s *apiServer, id, secret, form string) *webtest.APIResponse {
 	t.Helper()
 	req, err := http.NewRequest("POST", s.URL+"/oauth/token", strings.NewReader(form))
 	if err != nil {
@@ -87,7 +88,7 @@ func basicToken(t *testing.T, s *apiServer, id, secret, form string) *testkit.AP
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	out := &testkit.APIResponse{Status: resp.StatusCode, Header: resp.Header}
+	out := &webtest.APIResponse{Status: resp.StatusCode, Header: resp.Header}
 	out.Raw, _ = io.ReadAll(resp.Body)
 	_ = json.Unmarshal(out.Raw, &out.JSON)
 	return out
@@ -96,8 +97,8 @@ func basicToken(t *testing.T, s *apiServer, id, secret, form string) *testkit.AP
 func TestTokenRefusesBadCredentialsAlike(t *testing.T) {
 	t.Parallel()
 	s := newAPIServer(t)
-	c := testkit.NewAPIClient(t, s.Server)
-	revoked := testkit.NewAPIClient(t, s.Server)
+	c := webtest.NewAPIClient(t, s.Server)
+	revoked := webtest.NewAPIClient(t, s.Server)
 	if _, err := s.tokens.Revoke(context.Background(), revoked.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +154,7 @@ func TestTokenRefusesBadCredentialsAlike(t *testing.T) {
 func TestBearerRefusalsAreAlike(t *testing.T) {
 	t.Parallel()
 	s := newAPIServer(t)
-	c := testkit.NewAPIClient(t, s.Server)
+	c := webtest.NewAPIClient(t, s.Server)
 	org := s.org(t, "Acme")
 	path := "/organizations/" + org + "/domains"
 	wantStatus(t, c.Do("GET", path, nil), http.StatusOK)
@@ -181,7 +182,7 @@ func TestBearerRefusalsAreAlike(t *testing.T) {
 		"client secret as it": c.Secret,
 	}
 	var first string
-	check := func(name string, res *testkit.APIResponse) {
+	check := func(name string, res *webtest.APIResponse) {
 		t.Helper()
 		if res.Status != http.StatusUnauthorized || errorCode(res) != "UNAUTHENTICATED" {
 			t.Errorf("%s: %d %s, want 401", name, res.Status, res.Raw)
@@ -236,7 +237,7 @@ func flipFirst(s string) string {
 }
 
 // rawAuth GETs path with the given Authorization header.
-func rawAuth(t *testing.T, s *apiServer, path, authorization string) *testkit.APIResponse {
+func rawAuth(t *testing.T, s *apiServer, path, authorization string) *webtest.APIResponse {
 	t.Helper()
 	req, _ := http.NewRequest("GET", s.URL+path, nil)
 	req.Header.Set("Authorization", authorization)
@@ -245,7 +246,7 @@ func rawAuth(t *testing.T, s *apiServer, path, authorization string) *testkit.AP
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	out := &testkit.APIResponse{Status: resp.StatusCode, Header: resp.Header}
+	out := &webtest.APIResponse{Status: resp.StatusCode, Header: resp.Header}
 	out.Raw, _ = io.ReadAll(resp.Body)
 	_ = json.Unmarshal(out.Raw, &out.JSON)
 	return out
@@ -254,7 +255,7 @@ func rawAuth(t *testing.T, s *apiServer, path, authorization string) *testkit.AP
 func TestAPIClientIsTheAuditActor(t *testing.T) {
 	t.Parallel()
 	s := newAPIServer(t)
-	c := testkit.NewAPIClient(t, s.Server)
+	c := webtest.NewAPIClient(t, s.Server)
 	org := s.org(t, "Acme")
 	res := c.Do("POST", "/organizations/"+org+"/domains", map[string]string{"domain": "acme.com", "domain_type": "ORGANIZATION_DOMAIN"})
 	wantStatus(t, res, http.StatusCreated)

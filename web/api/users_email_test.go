@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"roster/internal/testkit"
+	"roster/web/webtest"
 )
 
 // TestUserEmailChangeAPI: an API client moving a user to another address
@@ -15,7 +15,7 @@ import (
 func TestUserEmailChangeAPI(t *testing.T) {
 	t.Parallel()
 	s := newAPIServer(t)
-	c := testkit.NewAPIClient(t, s.Server)
+	c := webtest.NewAPIClient(t, s.Server)
 	acme := s.org(t, "Acme")
 	ann := s.user(t, "ann@acme.test")
 	if _, err := s.DB.Exec(`UPDATE users SET email_verified = true, external_id = 'crm-1' WHERE id = $1`, ann); err != nil {
@@ -74,11 +74,11 @@ func TestUserEmailChangeAPI(t *testing.T) {
 	if n := s.count(t, `SELECT count(*) FROM sessions WHERE id = $1 AND status = 'REVOKED'`, sess.ID); n != 1 {
 		t.Error("the session outlived the email change")
 	}
-	mails := testkit.OutboxTo(t, s.Server, "Ann@Acme.test")
+	mails := webtest.OutboxTo(t, s.Server, "Ann@Acme.test")
 	if len(mails) != 1 || mails[0].Kind != "email_changed" || !strings.Contains(mails[0].Text, "a***@newco.test") {
 		t.Errorf("mails to the old address: %+v", mails)
 	}
-	if n := len(testkit.OutboxTo(t, s.Server, "ann@newco.test")); n != 0 {
+	if n := len(webtest.OutboxTo(t, s.Server, "ann@newco.test")); n != 0 {
 		t.Errorf("%d mails to the new address", n)
 	}
 	if n := s.count(t, `SELECT count(*) FROM audit_events WHERE action = 'user.email_changed' AND user_id = $1

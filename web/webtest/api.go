@@ -1,4 +1,4 @@
-package testkit
+package webtest
 
 import (
 	"bytes"
@@ -48,7 +48,7 @@ func NewAPIClient(t testing.TB, srv *Server) *APIClient {
 	}
 	client, secret, err := svc.Create(context.Background(), name)
 	if err != nil {
-		t.Fatalf("testkit: create API client: %v", err)
+		t.Fatalf("webtest: create API client: %v", err)
 	}
 	c := &APIClient{t: t, srv: srv, http: &http.Client{Timeout: 30 * time.Second}, ID: client.ID, Secret: secret}
 	c.Token = c.FetchToken(client.ID, secret)
@@ -63,7 +63,7 @@ func (c *APIClient) FetchToken(clientID, secret string) string {
 	res := c.send(http.MethodPost, "/oauth/token", "application/x-www-form-urlencoded", []byte(form.Encode()), false)
 	tok, _ := res.JSON["access_token"].(string)
 	if res.Status != http.StatusOK || tok == "" {
-		c.t.Fatalf("testkit: POST /oauth/token: %d %s", res.Status, res.Raw)
+		c.t.Fatalf("webtest: POST /oauth/token: %d %s", res.Status, res.Raw)
 	}
 	return tok
 }
@@ -86,7 +86,7 @@ func (c *APIClient) Do(method, path string, body any) *APIResponse {
 	if body != nil {
 		var err error
 		if raw, err = json.Marshal(body); err != nil {
-			c.t.Fatalf("testkit: encode request body: %v", err)
+			c.t.Fatalf("webtest: encode request body: %v", err)
 		}
 		contentType = "application/json"
 	}
@@ -111,7 +111,7 @@ func (c *APIClient) send(method, path, contentType string, body []byte, withToke
 	}
 	req, err := http.NewRequest(method, c.srv.URL+path, r)
 	if err != nil {
-		c.t.Fatalf("testkit: %s %s: %v", method, path, err)
+		c.t.Fatalf("webtest: %s %s: %v", method, path, err)
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -122,7 +122,7 @@ func (c *APIClient) send(method, path, contentType string, body []byte, withToke
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		c.t.Fatalf("testkit: %s %s: %v", method, path, err)
+		c.t.Fatalf("webtest: %s %s: %v", method, path, err)
 	}
 	return inspect(c.t, req, resp)
 }
@@ -134,7 +134,7 @@ func inspect(t testing.TB, req *http.Request, resp *http.Response) *APIResponse 
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("testkit: %s %s: read body: %v", req.Method, req.URL.Path, err)
+		t.Fatalf("webtest: %s %s: read body: %v", req.Method, req.URL.Path, err)
 	}
 	res := &APIResponse{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
 	if len(raw) > 0 && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {

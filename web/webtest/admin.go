@@ -1,4 +1,4 @@
-package testkit
+package webtest
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 
 	"roster/internal/adminauth"
 	"roster/internal/store"
+	"roster/internal/testkit"
 	"roster/web"
 )
 
@@ -23,14 +24,14 @@ import (
 //
 // Browser tests:
 //
-//	srv := testkit.NewServer(t)
+//	srv := webtest.NewServer(t)
 //	b := testkit.NewBrowser(t)
-//	testkit.SignInAdmin(t, srv, b, "ann@acme.test", adminauth.Editor)
+//	webtest.SignInAdmin(t, srv, b, "ann@acme.test", adminauth.Editor)
 //	b.Run(chromedp.Navigate(srv.URL + "/organizations"))
 //
 // HTTP tests (forms get their CSRF token added):
 //
-//	cc := testkit.NewConsoleClient(t, srv, "vic@acme.test", adminauth.Viewer)
+//	cc := webtest.NewConsoleClient(t, srv, "vic@acme.test", adminauth.Viewer)
 //	res := cc.PostForm("/organizations", url.Values{"display_name": {"Acme"}})
 //	// res.Status == 403: viewers are read-only
 //
@@ -54,11 +55,11 @@ func NewAdminSession(t testing.TB, srv *Server, email string, role adminauth.Rol
 		Email: email, Role: role, Issuer: "testkit", Subject: email,
 	}, "")
 	if err != nil {
-		t.Fatalf("testkit: start admin session: %v", err)
+		t.Fatalf("webtest: start admin session: %v", err)
 	}
 	cookie, err := web.AdminSessionCookie(srv.Deps, token)
 	if err != nil {
-		t.Fatalf("testkit: admin session cookie: %v", err)
+		t.Fatalf("webtest: admin session cookie: %v", err)
 	}
 	return AdminSession{ID: sess.ID, Email: sess.Email, Role: sess.Role, Token: token, Cookie: cookie}
 }
@@ -66,7 +67,7 @@ func NewAdminSession(t testing.TB, srv *Server, email string, role adminauth.Rol
 // SignInAdmin signs the browser in to srv's console as email with role, by
 // making the session in the database and giving the browser its cookie.
 // The browser can then open any console page.
-func SignInAdmin(t testing.TB, srv *Server, b *Browser, email string, role adminauth.Role) AdminSession {
+func SignInAdmin(t testing.TB, srv *Server, b *testkit.Browser, email string, role adminauth.Role) AdminSession {
 	t.Helper()
 	s := NewAdminSession(t, srv, email, role)
 	b.Run(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
@@ -174,19 +175,19 @@ func (c *ConsoleClient) Do(method, path string, form url.Values) *PageResponse {
 	}
 	req, err := http.NewRequest(method, target, body)
 	if err != nil {
-		c.t.Fatalf("testkit: %s %s: %v", method, path, err)
+		c.t.Fatalf("webtest: %s %s: %v", method, path, err)
 	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	res, err := c.HTTP.Do(req)
 	if err != nil {
-		c.t.Fatalf("testkit: %s %s: %v", method, path, err)
+		c.t.Fatalf("webtest: %s %s: %v", method, path, err)
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		c.t.Fatalf("testkit: %s %s: read body: %v", method, path, err)
+		c.t.Fatalf("webtest: %s %s: read body: %v", method, path, err)
 	}
 	return &PageResponse{Status: res.StatusCode, Header: res.Header, Body: string(b), Location: res.Header.Get("Location")}
 }
@@ -202,7 +203,7 @@ func (c *ConsoleClient) CSRFToken() string {
 	c.Get("/login")
 	v := c.csrfCookie()
 	if v == "" {
-		c.t.Fatal("testkit: the server set no roster_csrf cookie")
+		c.t.Fatal("webtest: the server set no roster_csrf cookie")
 	}
 	return v
 }

@@ -1,7 +1,12 @@
-package testkit
+// Package webtest runs the whole HTTP application in tests: a server on a
+// real port against a fresh database (NewServer), console and visitor
+// clients that speak its forms and cookies, an API client whose every
+// answer is checked against the OpenAPI document, and the outbox of a
+// test server. It sits beside web, not in internal/testkit, so that tests
+// of internal packages never link the web server.
+package webtest
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -9,7 +14,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,12 +24,9 @@ import (
 	"roster/internal/config"
 	"roster/internal/database"
 	"roster/internal/store"
+	"roster/internal/testkit"
 	"roster/web"
 )
-
-// Epoch is where every test server's fake clock starts: a fixed instant, so
-// times in pages and tokens are the same on every run.
-var Epoch = time.Date(2026, time.January, 15, 9, 0, 0, 0, time.UTC)
 
 // Server is the whole HTTP application (web.New) listening on a real
 // 127.0.0.1 port, against a fresh database, with a fake clock.
@@ -37,7 +38,7 @@ type Server struct {
 	Deps  web.Deps
 	Echo  *echo.Echo
 
-	logs *syncBuffer
+	logs *testkit.SyncBuffer
 }
 
 // ServerOption changes how NewServer builds the server.
@@ -60,6 +61,16 @@ func WithEnv(name, value string) ServerOption {
 // of a new one.
 func WithDatabaseURL(url string) ServerOption {
 	return func(o *serverOptions) { o.dbURL = url }
+}
+
+// WithEnvs sets several settings at once (see WithEnv), e.g. an identity
+// provider's (testkit.OIDCProvider.Settings).
+func WithEnvs(env map[string]string) ServerOption {
+	return func(o *serverOptions) {
+		for name, value := range env {
+			o.env[name] = value
+		}
+	}
 }
 
 // WithDeps edits the dependencies before web.New sees them.
@@ -87,7 +98,7 @@ func NewServer(t testing.TB, opts ...ServerOption) *Server {
 	// redirects and OIDC issuers are built from it.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("testkit: listen: %v", err)
+		t.Fatalf("webtest: listen: %v", err)
 	}
 	addr := ln.Addr().String()
 	key := make([]byte, 32)
@@ -104,25 +115,25 @@ func NewServer(t testing.TB, opts ...ServerOption) *Server {
 	cfg, err := config.Load(func(name string) string { return env[name] })
 	if err != nil {
 		ln.Close()
-		t.Fatalf("testkit: config: %v", err)
+		t.Fatalf("webtest: config: %v", err)
 	}
 
 	s := &Server{
 		// Not cfg.PublicURL: a test may set that to https://… to check
 		// production behaviour, and still reaches the server here.
 		URL:   "http://" + addr,
-		Clock: clock.NewFake(Epoch),
-		logs:  &syncBuffer{},
+		Clock: clock.NewFake(testkit.Epoch),
+		logs:  &testkit.SyncBuffer{},
 	}
 	if o.dbURL == "" {
-		s.DB = NewDB(t)
+		s.DB = testkit.NewDB(t)
 	} else {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		s.DB, err = database.Open(ctx, o.dbURL, 5)
 		cancel()
 		if err != nil {
 			ln.Close()
-			t.Fatalf("testkit: %v", err)
+			t.Fatalf("webtest: %v", err)
 		}
 		t.Cleanup(func() { s.DB.Close() })
 	}
@@ -145,7 +156,7 @@ func NewServer(t testing.TB, opts ...ServerOption) *Server {
 	srv := &http.Server{Handler: s.Echo, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
-	// Registered after NewDB's cleanups, so it runs first: no request is in
+	// Registered after testkit.NewDB's cleanups, so it runs first: no request is in
 	// flight when the database goes away.
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -165,21 +176,3 @@ func NewServer(t testing.TB, opts ...ServerOption) *Server {
 
 // Logs returns everything the server logged so far.
 func (s *Server) Logs() string { return s.logs.String() }
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}

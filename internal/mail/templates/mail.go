@@ -1,11 +1,11 @@
-// Package mail holds the words of every mail Roster sends: the HTML parts as
+// Package templates holds the words of every mail Roster sends: the HTML parts as
 // templ components (layout.templ, one file per mail) and the plain-text
 // parts as Go functions beside them. Plain text is written in Go because
 // templ escapes for HTML: "Smith & Sons" would arrive as "Smith &amp; Sons".
 //
 // internal/mail's Compose functions call these; nothing here touches
 // headers, which internal/mail cleans and encodes.
-package mail
+package templates
 
 import (
 	"strings"
