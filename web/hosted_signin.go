@@ -9,6 +9,7 @@ import (
 
 	"roster/internal/apperr"
 	"roster/internal/enduser"
+	"roster/internal/identity"
 	"roster/views"
 	"roster/views/pages/hosted"
 )
@@ -88,7 +89,7 @@ func (h hostedSignInHandler) identify(c echo.Context) error {
 func (h hostedSignInHandler) renderMethods(c echo.Context, status int, m enduser.Methods, returnTo, passwordError string) error {
 	d := hosted.MethodsData{
 		Email: m.Email, ReturnTo: returnTo, EmailLink: m.EmailLink, EmailCode: m.EmailCode,
-		Password: m.Password, SignUp: m.SignUp, PasswordError: passwordError,
+		Password: m.Password, SignUp: m.SignUp, SignUpBlocked: m.SignUpBlocked, PasswordError: passwordError,
 	}
 	for _, s := range m.Social {
 		d.Social = append(d.Social, hosted.SocialButton{
@@ -404,6 +405,14 @@ func (h hostedSignInHandler) signInRefused(c echo.Context, err error) error {
 		errors.As(err, &ae)
 		return h.auth.notice(c, http.StatusForbidden, hosted.NoticeData{
 			Reason: "signup-closed", Title: "No account for this address",
+			Message: ae.Message, Action: "/signin", Label: "Back to sign-in",
+		})
+	}
+	if errors.Is(err, identity.ErrEmailDomainBlocked) {
+		var ae *apperr.Error
+		errors.As(err, &ae)
+		return h.auth.notice(c, http.StatusForbidden, hosted.NoticeData{
+			Reason: "email-domain-blocked", Title: "No account for this address",
 			Message: ae.Message, Action: "/signin", Label: "Back to sign-in",
 		})
 	}

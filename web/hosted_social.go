@@ -9,6 +9,7 @@ import (
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
+	"roster/internal/apperr"
 	"roster/internal/enduser"
 	"roster/internal/identity"
 	"roster/internal/ratelimit"
@@ -112,6 +113,15 @@ func (h hostedSocialHandler) problem(c echo.Context, err error, who social.Resul
 			Message: "There is no account for this sign-in, and new accounts cannot be created here.",
 			Help:    "Ask your organization's admin to invite you; the invitation's link lets you in.",
 			Action:  "/signin", Label: "Back to sign-in",
+		})
+	case errors.Is(err, identity.ErrEmailDomainBlocked):
+		var ae *apperr.Error
+		errors.As(err, &ae)
+		return h.page(c, hosted.SocialProblemData{
+			Reason: "email-domain-blocked", Status: http.StatusForbidden, Title: "No account for this address",
+			Provider: who.Provider, Email: who.Email, Message: ae.Message,
+			Help:   "Sign in with your work address instead, by email or with a provider account that uses it.",
+			Action: "/signin", Label: "Back to sign-in",
 		})
 	case errors.Is(err, identity.ErrNoEmail):
 		return h.page(c, hosted.SocialProblemData{

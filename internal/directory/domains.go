@@ -98,10 +98,10 @@ func (s *Service) CreateDomain(ctx context.Context, orgID string, in NewDomain) 
 		if err != nil {
 			return err
 		}
-		if env.BlockPublicEmailDomains && IsPublicEmailDomain(name) {
+		switch blockedKind(env, name) {
+		case kindPublic:
 			return apperr.Invalid(apperr.Field("domain", "is a public email domain, which no organization can claim"))
-		}
-		if env.BlockDisposableEmailDomains && IsDisposableEmailDomain(name) {
+		case kindDisposable:
 			return apperr.Invalid(apperr.Field("domain", "is a disposable email domain, which no organization can claim"))
 		}
 		if d, err = tx.InsertDomain(ctx, d); err != nil {
