@@ -154,6 +154,7 @@ func bulkOutcomeWords(r invitations.BulkRow, done bool) (label, tone string) {
 		invitations.BadRole:        {"Unknown role: skipped", "Skipped: unknown role", "danger"},
 		invitations.Duplicate:      {"Duplicate: skipped", "Skipped: duplicate", "neutral"},
 		invitations.OverLimit:      {"Over the user limit: skipped", "Skipped: over the user limit", "warning"},
+		invitations.BlockedDomain:  {"Blocked domain: skipped", "Skipped: blocked domain", "danger"},
 	}
 	w := words[r.Outcome]
 	if done {
@@ -174,7 +175,7 @@ func bulkSummary(plan invitations.BulkPlan, done bool) []string {
 			continue
 		}
 		switch r.Outcome {
-		case invitations.BadRole, invitations.Duplicate:
+		case invitations.BadRole, invitations.Duplicate, invitations.BlockedDomain:
 			n[invitations.BadAddress]++ // one sentence for every skipped line
 		default:
 			n[r.Outcome]++

@@ -52,7 +52,7 @@ func (h orgsHandler) addDomain(c echo.Context) error {
 	}
 	msg := "Added " + dom.Domain + "."
 	if dom.DomainType == directory.DomainTypeOrganization {
-		msg += " Publish its TXT record to prove the organization owns it."
+		msg += " It stays pending: Roster does not check DNS records yet."
 	}
 	return orgRedirect(c, views.FlashSuccess, msg, "/organizations/"+c.Param("org")+"/domains")
 }
@@ -68,9 +68,11 @@ func (h orgsHandler) confirmRemoveDomain(c echo.Context) error {
 		return err
 	}
 	back := "/organizations/" + o.ID + "/domains"
-	effect := "People with an address at " + dom.Domain + " are no longer offered to join it."
+	// Today a domain only reserves its name and finds the org in search, so
+	// that is all removing it undoes.
+	effect := "Another organization may claim " + dom.Domain + ", and searching for it no longer finds " + o.DisplayName + "."
 	if dom.DomainType == directory.DomainTypeOrganization {
-		effect = "Its people are no longer sent to the organization's SSO or added on their first sign-in; claiming it again needs a new TXT record."
+		effect += " Claiming it again gives a new TXT record."
 	}
 	d := orgs.ConfirmData{
 		Org: orgRef(o), Tab: orgs.TabDomains,

@@ -90,6 +90,9 @@ func (h orgsHandler) resendInvitation(c echo.Context) error {
 	if errors.Is(err, apperr.ErrFailedPrecondition) {
 		return orgRedirect(c, views.FlashError, orgErrorMessage(err)+".", back)
 	}
+	if why := apperr.FieldErrors(err)["email"]; why != "" {
+		return orgRedirect(c, views.FlashError, "The invitation was not sent: the address "+why+".", back)
+	}
 	if limited := new(ratelimit.Error); errors.As(err, &limited) {
 		return orgRedirect(c, views.FlashError, "This address has had too many invitations lately. Try again in "+
 			minutes(limited.Minutes())+".", back)

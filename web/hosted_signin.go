@@ -9,6 +9,7 @@ import (
 
 	"roster/internal/apperr"
 	"roster/internal/enduser"
+	"roster/internal/identity"
 	"roster/views"
 	"roster/views/pages/hosted"
 )
@@ -92,7 +93,7 @@ func keepSignedIn(c echo.Context) bool { return c.FormValue("keep") == "1" }
 func (h hostedSignInHandler) renderMethods(c echo.Context, status int, m enduser.Methods, returnTo string, keep bool, passwordError string) error {
 	d := hosted.MethodsData{
 		Email: m.Email, ReturnTo: returnTo, Keep: keep, EmailLink: m.EmailLink, EmailCode: m.EmailCode,
-		Password: m.Password, SignUp: m.SignUp, PasswordError: passwordError,
+		Password: m.Password, SignUp: m.SignUp, SignUpBlocked: m.SignUpBlocked, PasswordError: passwordError,
 	}
 	for _, s := range m.Social {
 		start, q := "/signin/social/"+url.PathEscape(s.ID), url.Values{}
@@ -421,6 +422,14 @@ func (h hostedSignInHandler) signInRefused(c echo.Context, err error) error {
 		errors.As(err, &ae)
 		return h.auth.notice(c, http.StatusForbidden, hosted.NoticeData{
 			Reason: "signup-closed", Title: "No account for this address",
+			Message: ae.Message, Action: "/signin", Label: "Back to sign-in",
+		})
+	}
+	if errors.Is(err, identity.ErrEmailDomainBlocked) {
+		var ae *apperr.Error
+		errors.As(err, &ae)
+		return h.auth.notice(c, http.StatusForbidden, hosted.NoticeData{
+			Reason: "email-domain-blocked", Title: "No account for this address",
 			Message: ae.Message, Action: "/signin", Label: "Back to sign-in",
 		})
 	}

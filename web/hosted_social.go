@@ -173,6 +173,15 @@ func (h hostedSocialHandler) problem(c echo.Context, err error, who social.Resul
 			Help:    "Ask your organization's admin to invite you; the invitation's link lets you in.",
 			Action:  "/signin", Label: "Back to sign-in",
 		})
+	case errors.Is(err, identity.ErrEmailDomainBlocked):
+		var ae *apperr.Error
+		errors.As(err, &ae)
+		return h.page(c, hosted.SocialProblemData{
+			Reason: "email-domain-blocked", Status: http.StatusForbidden, Title: "No account for this address",
+			Provider: who.Provider, Email: who.Email, Message: ae.Message,
+			Help:   "Sign in with your work address instead, by email or with a provider account that uses it.",
+			Action: "/signin", Label: "Back to sign-in",
+		})
 	case errors.Is(err, identity.ErrNoEmail):
 		return h.page(c, hosted.SocialProblemData{
 			Reason: "no-email", Status: http.StatusBadRequest, Title: providerName(who) + " did not share your email address",

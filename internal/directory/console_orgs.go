@@ -71,7 +71,7 @@ func (s *Service) CreateOrganizationInvitingAdmin(ctx context.Context, in Organi
 		_, err = s.addMembership(ctx, tx, org, u, MembershipInput{
 			Roles: []string{admin.Name}, InviterEmail: &inviterEmail, SendInvitation: true,
 		}, model.ProvisionedDirect)
-		return err
+		return orgRenameField(err, "email", "admin_email")
 	})
 	return o, err
 }

@@ -15,11 +15,13 @@ import (
 
 // Domain types.
 const (
-	// DomainTypeOrganization is a domain the org proves it owns; once
-	// verified it drives SSO routing, enforcement and JIT membership.
+	// DomainTypeOrganization is a domain the org is to prove it owns with a
+	// DNS TXT record. Roster does not check DNS yet, so it stays PENDING;
+	// once checked, a verified one is meant to drive SSO routing,
+	// enforcement and JIT membership (none of which exists yet).
 	DomainTypeOrganization = "ORGANIZATION_DOMAIN"
-	// DomainTypeAllowedEmail only suggests the org to users of the domain,
-	// who may then join with one click. It needs no proof of ownership.
+	// DomainTypeAllowedEmail needs no proof of ownership. It is meant to
+	// suggest the org to users of the domain; today it is only recorded.
 	DomainTypeAllowedEmail = "ALLOWED_EMAIL_DOMAIN"
 )
 
@@ -98,10 +100,10 @@ func (s *Service) CreateDomain(ctx context.Context, orgID string, in NewDomain) 
 		if err != nil {
 			return err
 		}
-		if env.BlockPublicEmailDomains && IsPublicEmailDomain(name) {
+		switch blockedKind(env, name) {
+		case kindPublic:
 			return apperr.Invalid(apperr.Field("domain", "is a public email domain, which no organization can claim"))
-		}
-		if env.BlockDisposableEmailDomains && IsDisposableEmailDomain(name) {
+		case kindDisposable:
 			return apperr.Invalid(apperr.Field("domain", "is a disposable email domain, which no organization can claim"))
 		}
 		if d, err = tx.InsertDomain(ctx, d); err != nil {

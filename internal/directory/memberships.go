@@ -390,9 +390,13 @@ func (s *Service) resend(ctx context.Context, tx *store.Store, org model.Organiz
 // mail to the outbox, in the caller's transaction. Only the token's hash is kept.
 func (s *Service) queueInvitation(ctx context.Context, tx *store.Store, org model.Organization, u model.User, m model.Membership, reminder bool) error {
 	// Every invitation mail passes here, from every path (console, API,
-	// CLI, bulk, members, resends): one cap per invited address keeps
-	// anyone from flooding an inbox through Roster. Counted in tx, so an
-	// invitation that is not written is not counted.
+	// CLI, bulk, members, resends): the settings may refuse the address's
+	// domain, and one cap per invited address keeps anyone from flooding an
+	// inbox through Roster. Counted in tx, so an invitation that is not
+	// written is not counted.
+	if err := refuseBlockedInvitee(ctx, tx, u.Email); err != nil {
+		return err
+	}
 	if err := ratelimit.New(tx, s.clock).Allow(ctx, ratelimit.InviteMail, "", u.Email); err != nil {
 		return err
 	}

@@ -65,8 +65,9 @@ const codeDigits = 6
 // StartEmailSignIn mails a sign-in link, a code, or both (as Methods
 // allows) to email, each good once until the environment's email token
 // lifetime runs out. Nothing tells the caller whether the address has an
-// account: for an unknown address while sign-up is closed no mail goes out,
-// but a code challenge is still made, so the next page is the same.
+// account: for an unknown address that may not sign up (Methods.SignUp) no
+// mail goes out, but a code challenge is still made, so the next page is
+// the same.
 func (s *Service) StartEmailSignIn(ctx context.Context, email, returnTo, ip string) (EmailChallenge, error) {
 	methods, err := s.Methods(ctx, email)
 	if err != nil {
@@ -87,7 +88,7 @@ func (s *Service) StartEmailSignIn(ctx context.Context, email, returnTo, ip stri
 	if err != nil {
 		return EmailChallenge{}, err
 	}
-	send := known != nil || settings.SignupEnabled
+	send := known != nil || methods.SignUp
 	if known != nil {
 		// Mail goes to the address on record, never to the spelling typed
 		// in the request (ALICE@Corp.Test reaches alice@corp.test).

@@ -7,6 +7,7 @@ import (
 
 	"roster/internal/apperr"
 	"roster/internal/directory"
+	"roster/internal/identity"
 	"roster/internal/ratelimit"
 )
 
@@ -20,7 +21,11 @@ type Methods struct {
 	// SignUp: people without an account may create one (with a password
 	// here; by email link or code, simply by proving the address).
 	SignUp bool
-	Social []SocialOption
+	// SignUpBlocked says why nobody may sign up with this address (its
+	// domain is blocked in the settings); "" otherwise. Existing accounts
+	// sign in as usual.
+	SignUpBlocked string
+	Social        []SocialOption
 }
 
 // SocialOption is a social provider offered on the sign-in page.
@@ -54,6 +59,10 @@ func (s *Service) Methods(ctx context.Context, email string) (Methods, error) {
 		Email:    email,
 		Password: settings.PasswordSigninEnabled,
 		SignUp:   settings.SignupEnabled,
+	}
+	if m.SignUp {
+		m.SignUpBlocked = identity.SignUpBlocked(settings, email)
+		m.SignUp = m.SignUpBlocked == ""
 	}
 	if settings.EmailSigninEnabled {
 		m.EmailLink = settings.EmailSigninMode == "link" || settings.EmailSigninMode == "both"

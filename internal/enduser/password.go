@@ -236,6 +236,9 @@ func (s *Service) SignUpWithPassword(ctx context.Context, email, password, retur
 	if !ok {
 		v.Add("email", "must be a valid email address, like ann@example.com")
 	}
+	if why := identity.SignUpBlocked(settings, email); ok && why != "" {
+		v.Add("email", why)
+	}
 	if msg := passwordRuleBroken(password, email); msg != "" {
 		v.Add("password", msg)
 	}

@@ -36,6 +36,7 @@ const (
 	BadRole        Outcome = "bad_role"        // skipped: a role the org does not have
 	Duplicate      Outcome = "duplicate"       // skipped: listed earlier
 	OverLimit      Outcome = "over_limit"      // skipped: the org would exceed its user limit
+	BlockedDomain  Outcome = "blocked_domain"  // skipped: the settings refuse invitations at its domain
 )
 
 // Sends reports whether the address gets a mail.
@@ -208,8 +209,9 @@ func (p BulkPlan) Sending() int {
 // to rows without roles of their own; an unknown one is bad input on the
 // field "role". The outcomes follow directory.AddMember's rules (see
 // addMembership): a pending invitation is reminded, an active or inactive
-// member is refused, and the org's user limit counts active and pending
-// members.
+// member is refused, the org's user limit counts active and pending
+// members, and an address at a domain the settings block is refused
+// (directory.BlockedEmailDomain).
 func (s *Service) PlanBulk(ctx context.Context, orgID string, rows []BulkRow, defaultRole string) (BulkPlan, error) {
 	org, err := s.dir.Organization(ctx, orgID)
 	if err != nil {
@@ -224,6 +226,10 @@ func (s *Service) PlanBulk(ctx context.Context, orgID string, rows []BulkRow, de
 		if plan.Used, err = s.store.ActiveOrPendingCount(ctx, orgID); err != nil {
 			return BulkPlan{}, err
 		}
+	}
+	env, err := s.store.EnvironmentSettings(ctx)
+	if err != nil {
+		return BulkPlan{}, err
 	}
 
 	// The addresses' users and their memberships here, in two queries.
@@ -265,6 +271,10 @@ func (s *Service) PlanBulk(ctx context.Context, orgID string, rows []BulkRow, de
 			continue
 		}
 		seen[key] = r.Line
+		if b, blocked := directory.BlockedEmailDomain(env, r.Email); blocked {
+			r.Outcome, r.Reason = BlockedDomain, "at "+b.String()+": the settings refuse invitations to such addresses"
+			continue
+		}
 		r.RoleNames = plan.DefaultRoles
 		if len(r.Roles) > 0 {
 			names := strings.Join(r.Roles, ";")

@@ -213,3 +213,42 @@ func TestSendBulkIsRateLimited(t *testing.T) {
 		t.Errorf("%d mails", n)
 	}
 }
+
+// An address at a domain the settings block shows as skipped in the
+// preview, and sending invites the others only.
+func TestBulkSkipsBlockedDomains(t *testing.T) {
+	f := newFixture(t)
+	o := f.org("Acme")
+	rows, err := invitations.ParseList("ann@gmail.com\nbob@acme.test\ncy@Mail.Gmail.com\ndee@mailinator.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := f.inv.SendBulk(f.ctx, o.ID, "ed@console.test", rows, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []invitations.Outcome{invitations.BlockedDomain, invitations.InviteNew, invitations.BlockedDomain, invitations.BlockedDomain}
+	for i, w := range want {
+		if got := plan.Rows[i]; got.Outcome != w || got.Sent != w.Sends() {
+			t.Errorf("line %d %q: %s (%s, sent %v), want %s", got.Line, got.Input, got.Outcome, got.Reason, got.Sent, w)
+		}
+	}
+	if r := plan.Rows[0]; !strings.Contains(r.Reason, "gmail.com, a public email provider") {
+		t.Errorf("reason %q", r.Reason)
+	}
+	if n := f.count(`SELECT count(*) FROM users WHERE email <> 'bob@acme.test'`) + f.count(`SELECT count(*) FROM email_outbox WHERE to_address <> 'bob@acme.test'`); n != 0 {
+		t.Errorf("%d users or mails at blocked domains", n)
+	}
+
+	// With the blocks off, they are invited like anyone.
+	if _, err := f.db.Exec(`UPDATE environment_settings SET block_public_email_domains = false, block_disposable_email_domains = false`); err != nil {
+		t.Fatal(err)
+	}
+	plan, err = f.inv.PlanBulk(f.ctx, o.ID, rows, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Count(invitations.BlockedDomain) != 0 || plan.Count(invitations.InviteNew) != 3 {
+		t.Errorf("with the blocks off: %d blocked, %d new", plan.Count(invitations.BlockedDomain), plan.Count(invitations.InviteNew))
+	}
+}

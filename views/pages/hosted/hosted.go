@@ -25,7 +25,10 @@ type MethodsData struct {
 	EmailLink, EmailCode bool
 	Password             bool
 	SignUp               bool
-	Social               []SocialButton
+	// SignUpBlocked says why this address cannot make a new account (its
+	// domain is blocked); existing accounts sign in as usual.
+	SignUpBlocked string
+	Social        []SocialButton
 	// PasswordError is shown beside the password after a failed attempt.
 	PasswordError string
 	// EmailProblem is shown above the email button (e.g. turned off).

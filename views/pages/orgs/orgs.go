@@ -119,12 +119,14 @@ func withQuery(path string, kv ...string) string {
 	return path + "?" + q.Encode()
 }
 
-// features says what each known feature toggle does, for the settings form.
+// features names each known feature flag for the settings form. None of
+// them acts in Roster yet: they are entitlements stored for the app owner's
+// product to read, and each hint says what happens in Roster either way.
 var features = map[string][2]string{
-	"sso":                 {"Single sign-on", "Members of its verified domains sign in through the organization's identity provider."},
-	"domain_verification": {"Domain verification", "The organization can prove it owns domains with DNS records."},
-	"session_policy":      {"Session policy", "The organization sets its own session lifetimes and sign-in rules."},
-	"directory_sync":      {"Directory sync", "The organization's directory provisions and removes members (SCIM)."},
+	"sso":                 {"Single sign-on (SSO)", "Roster has no SSO connections yet: members sign in with the environment's methods either way."},
+	"domain_verification": {"Domain verification", "Roster does not check DNS records yet: the organization's domains stay pending either way."},
+	"session_policy":      {"Session policy", "Every organization uses the environment's session settings either way."},
+	"directory_sync":      {"Directory sync (SCIM)", "Roster has no SCIM endpoint yet: members come by invitation, the API or an import either way."},
 }
 
 // FeatureOption is the settings checkbox of a feature toggle.

@@ -260,11 +260,11 @@ func General(p views.Page, d Data) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = check("block_public_email_domains", "Block public email domains", "Refuse gmail.com, outlook.com and the like as organization domains.", d.Form.BlockPublicEmailDomains).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = check("block_public_email_domains", "Block public email domains", "Nobody new signs up or is invited with an address at gmail.com, outlook.com and the like, and no organization can claim such a domain. People already here keep signing in; members added without an invitation (API, import) are not checked.", d.Form.BlockPublicEmailDomains).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = check("block_disposable_email_domains", "Block disposable email domains", "Refuse throwaway-address services.", d.Form.BlockDisposableEmailDomains).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = check("block_disposable_email_domains", "Block disposable email domains", "The same for throwaway-address services such as mailinator.com.", d.Form.BlockDisposableEmailDomains).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
