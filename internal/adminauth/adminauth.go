@@ -11,9 +11,6 @@ package adminauth
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"strings"
@@ -26,6 +23,7 @@ import (
 	"roster/internal/model"
 	"roster/internal/nullable"
 	"roster/internal/store"
+	"roster/internal/tokens"
 )
 
 // Role is a console role. Each includes the ones below it.
@@ -115,21 +113,6 @@ const touchEvery = time.Minute
 const LoginLinkLifetime = 15 * time.Minute
 
 // Lowercase base32 like ids: URL- and cookie-safe, no padding.
-var tokenEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
-
-// newToken returns 256 random bits, encoded.
-func newToken() string {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("adminauth: crypto/rand failed: " + err.Error())
-	}
-	return tokenEncoding.EncodeToString(b[:])
-}
-
-func hashToken(token string) []byte {
-	h := sha256.Sum256([]byte(token))
-	return h[:]
-}
 
 // Start opens a new session for id and returns it with its token, the only
 // copy of which goes to the caller. If previousToken names a live session
@@ -163,12 +146,12 @@ func (s *Service) Start(ctx context.Context, id Identity, previousToken string) 
 	if row.IdleExpiresAt.After(row.AbsoluteExpiresAt) {
 		row.IdleExpiresAt = row.AbsoluteExpiresAt
 	}
-	token := newToken()
+	token := tokens.Random()
 	actor := sessionActor(ctx, row)
 
 	err = s.store.InTx(ctx, func(tx *store.Store) error {
 		if previousToken != "" {
-			old, err := tx.EndAdminSessionByToken(ctx, hashToken(previousToken), now)
+			old, err := tx.EndAdminSessionByToken(ctx, tokens.Hash(previousToken), now)
 			if err == nil {
 				err = audit.Record(audit.WithActor(ctx, actor), tx, s.clock, audit.Event{
 					Action: "admin_session.ended", TargetType: "admin_session", TargetID: old.ID,
@@ -179,7 +162,7 @@ func (s *Service) Start(ctx context.Context, id Identity, previousToken string) 
 				return err
 			}
 		}
-		if row, err = tx.InsertAdminSession(ctx, row, hashToken(token)); err != nil {
+		if row, err = tx.InsertAdminSession(ctx, row, tokens.Hash(token)); err != nil {
 			return err
 		}
 		changes := map[string]any{"email": row.Email, "role": row.Role}
@@ -207,7 +190,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Session, err
 		return nil, nil
 	}
 	now := s.clock.Now()
-	row, err := s.store.LiveAdminSessionByToken(ctx, hashToken(token), now)
+	row, err := s.store.LiveAdminSessionByToken(ctx, tokens.Hash(token), now)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return nil, nil
 	}
@@ -233,7 +216,7 @@ func (s *Service) SignOut(ctx context.Context, token string) error {
 		return nil
 	}
 	return s.store.InTx(ctx, func(tx *store.Store) error {
-		row, err := tx.EndAdminSessionByToken(ctx, hashToken(token), s.clock.Now())
+		row, err := tx.EndAdminSessionByToken(ctx, tokens.Hash(token), s.clock.Now())
 		if errors.Is(err, apperr.ErrNotFound) {
 			return nil // already ended or expired: nothing to do
 		}

@@ -11,6 +11,7 @@ import (
 	"roster/internal/model"
 	"roster/internal/nullable"
 	"roster/internal/store"
+	"roster/internal/tokens"
 )
 
 // Why a sign-in link cannot be used. The page says which, so the person
@@ -32,11 +33,11 @@ func (s *Service) CreateLoginLink(ctx context.Context, email string) (token stri
 		return "", time.Time{}, apperr.Invalid(apperr.Field("email", "must be an email address"))
 	}
 	now := s.clock.Now()
-	token = newToken()
+	token = tokens.Random()
 	expires = now.Add(LoginLinkLifetime)
 	err = s.store.InTx(ctx, func(tx *store.Store) error {
 		if err := tx.InsertOneTimeToken(ctx, store.OneTimeToken{
-			Purpose: "admin_login", Hash: hashToken(token), Email: email,
+			Purpose: "admin_login", Hash: tokens.Hash(token), Email: email,
 			Data: model.JSONObject{}, CreatedAt: now, ExpiresAt: expires,
 		}); err != nil {
 			return err
@@ -59,7 +60,7 @@ func (s *Service) CheckLoginLink(ctx context.Context, token string) (email strin
 	if token == "" {
 		return "", ErrLinkUnknown
 	}
-	t, err := s.store.AdminLoginToken(ctx, hashToken(token))
+	t, err := s.store.AdminLoginToken(ctx, tokens.Hash(token))
 	if errors.Is(err, apperr.ErrNotFound) {
 		return "", ErrLinkUnknown
 	}
@@ -87,7 +88,7 @@ func (s *Service) RedeemLoginLink(ctx context.Context, token string, from Identi
 	var sess Session
 	var sessToken string
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
-		email, err := tx.ConsumeAdminLoginToken(ctx, hashToken(token), s.clock.Now())
+		email, err := tx.ConsumeAdminLoginToken(ctx, tokens.Hash(token), s.clock.Now())
 		if errors.Is(err, apperr.ErrNotFound) {
 			return errLinkNotUsable
 		}

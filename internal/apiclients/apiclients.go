@@ -11,10 +11,7 @@ package apiclients
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"strings"
@@ -25,6 +22,7 @@ import (
 	"roster/internal/clock"
 	"roster/internal/ids"
 	"roster/internal/store"
+	"roster/internal/tokens"
 )
 
 // SecretPrefix starts every client secret, so a leaked one is easy to spot
@@ -85,21 +83,7 @@ func New(st *store.Store, clk clock.Clock, opts Options) *Service {
 	return s
 }
 
-// Lowercase base32 like ids: URL- and shell-safe, no padding.
-var secretEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
-
-func newSecret() string {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("apiclients: crypto/rand failed: " + err.Error())
-	}
-	return SecretPrefix + secretEncoding.EncodeToString(b[:])
-}
-
-func hashSecret(secret string) []byte {
-	h := sha256.Sum256([]byte(secret))
-	return h[:]
-}
+func newSecret() string { return SecretPrefix + tokens.Random() }
 
 // Create makes a client and returns it with its secret. The secret is not
 // kept and cannot be shown again.
@@ -120,7 +104,7 @@ func (s *Service) Create(ctx context.Context, name string) (Client, string, erro
 	row := store.APIClient{
 		ID:         ids.New(ids.APIClient),
 		Name:       name,
-		SecretHash: hashSecret(secret),
+		SecretHash: tokens.Hash(secret),
 		SecretHint: secret[len(secret)-4:],
 		CreatedAt:  s.clock.Now(),
 	}
@@ -200,12 +184,12 @@ func errBadCredentials() error { return apperr.Unauthenticated("the client crede
 
 // dummyHash is compared against when the client does not exist, so the
 // answer takes as long as for a wrong secret.
-var dummyHash = hashSecret("no such client")
+var dummyHash = tokens.Hash("no such client")
 
 // Authenticate checks a client id and secret. Every failure is the same
 // ErrUnauthenticated error.
 func (s *Service) Authenticate(ctx context.Context, clientID, secret string) (Client, error) {
-	given := hashSecret(secret)
+	given := tokens.Hash(secret)
 	want := dummyHash
 	var row store.APIClient
 	var lookupErr error = apperr.ErrNotFound

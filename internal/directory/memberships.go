@@ -2,9 +2,6 @@ package directory
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -18,6 +15,7 @@ import (
 	"roster/internal/nullable"
 	"roster/internal/ratelimit"
 	"roster/internal/store"
+	"roster/internal/tokens"
 )
 
 // MembershipInput is what a caller may set on a membership.
@@ -400,7 +398,7 @@ func (s *Service) queueInvitation(ctx context.Context, tx *store.Store, org mode
 	if err := ratelimit.New(tx, s.clock).Allow(ctx, ratelimit.InviteMail, "", u.Email); err != nil {
 		return err
 	}
-	token, hash := newToken()
+	token, hash := tokens.New()
 	if err := tx.InsertOneTimeToken(ctx, store.OneTimeToken{
 		Purpose: "invitation", Hash: hash, Email: u.Email, UserID: &u.ID, OrganizationID: &org.ID,
 		MembershipID: &m.ID, CreatedAt: s.clock.Now(), ExpiresAt: *m.InviteExpiresAt,
@@ -423,17 +421,6 @@ func (s *Service) queueInvitation(ctx context.Context, tx *store.Store, org mode
 		To: u.Email, ToName: nullable.Value(u.Name), Subject: c.Subject, Text: c.Text, HTML: c.HTML,
 		Kind: "invitation", OrganizationID: &org.ID,
 	}, s.clock.Now())
-}
-
-// newToken returns a random 256-bit token for a link and its SHA-256.
-func newToken() (token string, hash []byte) {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("crypto/rand failed: " + err.Error())
-	}
-	token = base64.RawURLEncoding.EncodeToString(b[:])
-	sum := sha256.Sum256([]byte(token))
-	return token, sum[:]
 }
 
 // ListMembers pages through an org's members, as users with their memberships.

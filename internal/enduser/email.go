@@ -17,6 +17,7 @@ import (
 	"roster/internal/nullable"
 	"roster/internal/ratelimit"
 	"roster/internal/store"
+	"roster/internal/tokens"
 )
 
 // SignIn is what a sign-in method established: who, how, and where the
@@ -102,7 +103,7 @@ func (s *Service) StartEmailSignIn(ctx context.Context, email, returnTo, ip stri
 		var link, code string
 		if methods.EmailLink && send {
 			var hash []byte
-			link, hash = newToken()
+			link, hash = tokens.New()
 			if err := tx.InsertSignInToken(ctx, store.SignInToken{
 				Purpose: purposeMagicLink, Hash: hash, Email: &email, Data: data, CreatedAt: now, ExpiresAt: out.ExpiresAt,
 			}); err != nil {
@@ -111,7 +112,7 @@ func (s *Service) StartEmailSignIn(ctx context.Context, email, returnTo, ip stri
 		}
 		if methods.EmailCode {
 			var hash []byte
-			out.Challenge, hash = newToken()
+			out.Challenge, hash = tokens.New()
 			code = newCode()
 			if err := tx.InsertSignInToken(ctx, store.SignInToken{
 				Purpose: purposeEmailCode, Hash: hash, CodeHash: codeHash(out.Challenge, code), Email: &email,
@@ -197,7 +198,7 @@ func newCode() string {
 // codeHash binds a code to its challenge: the database alone (without the
 // challenge, which only the browser holds) is not enough to test codes.
 func codeHash(challenge, code string) []byte {
-	return hashToken(challenge + ":" + code)
+	return tokens.Hash(challenge + ":" + code)
 }
 
 // CodeChallenge returns what the code page says about the challenge.
@@ -229,7 +230,7 @@ func (s *Service) useCode(ctx context.Context, challenge, code, ip, purpose stri
 	if len(code) != codeDigits || strings.Trim(code, "0123456789") != "" {
 		return SignIn{}, apperr.Invalid(apperr.Field("code", fmt.Sprintf("Enter the %d-digit code from the mail.", codeDigits)))
 	}
-	hash := hashToken(challenge)
+	hash := tokens.Hash(challenge)
 	t, err := s.store.SignInTokenByHash(ctx, hash, purpose)
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
 		return SignIn{}, err
@@ -305,7 +306,7 @@ func (s *Service) SignInWithLink(ctx context.Context, token string) (SignIn, err
 func (s *Service) useLink(ctx context.Context, token, purpose string, then func(*store.Store, store.SignInToken) (SignIn, error)) (SignIn, error) {
 	var out SignIn
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
-		t, err := tx.ConsumeSignInToken(ctx, hashToken(token), purpose, s.clock.Now())
+		t, err := tx.ConsumeSignInToken(ctx, tokens.Hash(token), purpose, s.clock.Now())
 		if errors.Is(err, apperr.ErrNotFound) {
 			info, err := s.linkInfo(ctx, token, purpose)
 			if err != nil {
@@ -326,7 +327,7 @@ func (s *Service) linkInfo(ctx context.Context, token, purpose string) (LinkInfo
 	if token == "" || len(token) > 100 {
 		return LinkInfo{State: LinkUnknown}, nil
 	}
-	t, err := s.store.SignInTokenByHash(ctx, hashToken(token), purpose)
+	t, err := s.store.SignInTokenByHash(ctx, tokens.Hash(token), purpose)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return LinkInfo{State: LinkUnknown}, nil
 	}

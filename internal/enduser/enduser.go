@@ -21,9 +21,6 @@ package enduser
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"strings"
 
 	"roster/internal/audit"
@@ -72,22 +69,6 @@ const (
 // AppName is the product name the hosted pages show.
 func (s *Service) AppName(ctx context.Context) (string, error) {
 	return s.store.AppName(ctx)
-}
-
-// newToken returns 256 random bits for a link or cookie, and their SHA-256,
-// which is all the database keeps.
-func newToken() (token string, hash []byte) {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("enduser: crypto/rand failed: " + err.Error())
-	}
-	token = base64.RawURLEncoding.EncodeToString(b[:])
-	return token, hashToken(token)
-}
-
-func hashToken(token string) []byte {
-	h := sha256.Sum256([]byte(token))
-	return h[:]
 }
 
 // userActor is the signed-in person as the audit actor, keeping the

@@ -13,6 +13,7 @@ import (
 	"roster/internal/nullable"
 	"roster/internal/ratelimit"
 	"roster/internal/store"
+	"roster/internal/tokens"
 )
 
 // Linking a social sign-in to an existing account by proving the inbox.
@@ -78,7 +79,7 @@ func (s *Service) StartIdentityLink(ctx context.Context, need *identity.InboxPro
 	out := LinkChallenge{MaskedEmail: MaskEmail(need.Email), ExpiresAt: now.Add(settings.EmailTokenLifetime)}
 	err = s.store.InTx(ctx, func(tx *store.Store) error {
 		var hash []byte
-		out.Challenge, hash = newToken()
+		out.Challenge, hash = tokens.New()
 		code := newCode()
 		if err := tx.InsertSignInToken(ctx, store.SignInToken{
 			Purpose: purposeIdentityLink, Hash: hash, CodeHash: codeHash(out.Challenge, code),

@@ -19,6 +19,7 @@ import (
 	"roster/internal/passwords"
 	"roster/internal/ratelimit"
 	"roster/internal/store"
+	"roster/internal/tokens"
 )
 
 // Password rules: length and a list of common passwords, no composition
@@ -293,7 +294,7 @@ func (s *Service) queueVerification(ctx context.Context, tx *store.Store, u mode
 	// A confirmation link may wait in an inbox a while longer than a
 	// sign-in link; an hour is the longest the settings allow for those.
 	lifetime := max(settings.EmailTokenLifetime, time.Hour)
-	token, hash := newToken()
+	token, hash := tokens.New()
 	now := s.clock.Now()
 	if err := tx.InsertSignInToken(ctx, store.SignInToken{
 		Purpose: purposeVerification, Hash: hash, Email: &u.Email, UserID: &u.ID,
@@ -404,7 +405,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, ip string) er
 	if err != nil {
 		return err
 	}
-	token, hash := newToken()
+	token, hash := tokens.New()
 	now := s.clock.Now()
 	return s.store.InTx(ctx, func(tx *store.Store) error {
 		if err := tx.InsertSignInToken(ctx, store.SignInToken{

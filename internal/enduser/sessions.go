@@ -11,6 +11,7 @@ import (
 	"roster/internal/model"
 	"roster/internal/nullable"
 	"roster/internal/store"
+	"roster/internal/tokens"
 )
 
 // Session is a signed-in end user's live session. The browser holds only
@@ -68,7 +69,7 @@ func (s *Service) Start(ctx context.Context, userID, orgID, method, ip, userAgen
 	if n.IdleExpiresAt.After(n.AbsoluteExpiresAt) {
 		n.IdleExpiresAt = n.AbsoluteExpiresAt
 	}
-	token, hash := newToken()
+	token, hash := tokens.New()
 	err = s.store.InTx(ctx, func(tx *store.Store) error {
 		u, err := tx.User(ctx, userID)
 		if err != nil {
@@ -129,7 +130,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Session, err
 		return nil, nil
 	}
 	now := s.clock.Now()
-	row, err := s.store.LiveUserSessionByToken(ctx, hashToken(token), now)
+	row, err := s.store.LiveUserSessionByToken(ctx, tokens.Hash(token), now)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return nil, nil
 	}
@@ -158,7 +159,7 @@ func (s *Service) EndSession(ctx context.Context, token, reason string) error {
 		return nil
 	}
 	return s.store.InTx(ctx, func(tx *store.Store) error {
-		ended, err := tx.EndUserSessionByToken(ctx, hashToken(token), "LOGOUT", s.clock.Now())
+		ended, err := tx.EndUserSessionByToken(ctx, tokens.Hash(token), "LOGOUT", s.clock.Now())
 		if errors.Is(err, apperr.ErrNotFound) {
 			return nil
 		}

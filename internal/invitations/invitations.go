@@ -10,7 +10,6 @@ package invitations
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"strings"
 	"time"
@@ -25,6 +24,7 @@ import (
 	"roster/internal/nullable"
 	"roster/internal/ratelimit"
 	"roster/internal/store"
+	"roster/internal/tokens"
 )
 
 // Service is the invitation lifecycle. It is safe for concurrent use.
@@ -87,12 +87,6 @@ type LinkError struct{ Invitation Invitation }
 
 func (e *LinkError) Error() string { return "invitation link is " + string(e.Invitation.State) }
 
-// hashToken is how links are stored: only the SHA-256 of the token.
-func hashToken(token string) []byte {
-	sum := sha256.Sum256([]byte(token))
-	return sum[:]
-}
-
 // maxTokenLength: real tokens are 43 characters; anything much longer is
 // not worth a database round trip.
 const maxTokenLength = 128
@@ -103,7 +97,7 @@ func (s *Service) Lookup(ctx context.Context, token string) (Invitation, error) 
 	if token == "" || len(token) > maxTokenLength {
 		return Invitation{State: Unknown}, nil
 	}
-	hash := hashToken(token)
+	hash := tokens.Hash(token)
 	l, err := s.store.InvitationLinkByHash(ctx, hash)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return s.tombstone(ctx, hash)
@@ -182,7 +176,7 @@ func (s *Service) AcceptSettingPassword(ctx context.Context, token, password str
 	if inv.State != Open {
 		return "", "", &LinkError{inv}
 	}
-	hash := hashToken(token)
+	hash := tokens.Hash(token)
 	var refused bool
 	err = s.store.InTx(ctx, func(tx *store.Store) error {
 		// The org's lock first, as every membership change takes it: a
@@ -354,7 +348,7 @@ func (s *Service) RequestRenewal(ctx context.Context, token string) (Renewal, er
 	}
 	err = s.store.InTx(ctx, func(tx *store.Store) error {
 		now := s.clock.Now()
-		marked, err := tx.RequestInvitationRenewal(ctx, hashToken(token), now)
+		marked, err := tx.RequestInvitationRenewal(ctx, tokens.Hash(token), now)
 		if err != nil || !marked {
 			out.AlreadyAsked = !marked
 			return err
