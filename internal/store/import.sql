@@ -118,10 +118,22 @@ UPDATE one_time_tokens SET revoked_at = $2
 WHERE membership_id = ANY($1) AND purpose = 'invitation' AND used_at IS NULL AND revoked_at IS NULL;
 
 -- name: insert-audit-events
+-- Names the caller leaves NULL are read from the organizations and users
+-- written before the events, in the same transaction.
 INSERT INTO audit_events (id, occurred_at, actor_type, actor_id, actor_label, action, organization_id,
-                          user_id, target_type, target_id, changes, ip, user_agent, request_id)
-SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                     $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::text[], $13::text[], $14::text[]);
+                          user_id, target_type, target_id, changes, ip, user_agent, request_id,
+                          organization_name, user_label, target_label)
+SELECT e.id, e.occurred_at, e.actor_type, e.actor_id, e.actor_label, e.action, e.organization_id,
+       e.user_id, e.target_type, e.target_id, e.changes, e.ip, e.user_agent, e.request_id,
+       COALESCE(e.organization_name, (SELECT o.display_name FROM organizations o WHERE o.id = e.organization_id)),
+       COALESCE(e.user_label, (SELECT u.email FROM users u WHERE u.id = e.user_id)),
+       e.target_label
+FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+            $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::text[], $13::text[], $14::text[],
+            $15::text[], $16::text[], $17::text[])
+     AS e (id, occurred_at, actor_type, actor_id, actor_label, action, organization_id,
+           user_id, target_type, target_id, changes, ip, user_agent, request_id,
+           organization_name, user_label, target_label);
 
 -- name: organizations-without-active-holder
 -- Which of the organizations have no active member holding role $2.
