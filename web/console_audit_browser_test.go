@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -113,13 +114,15 @@ func TestHomeAndAuditInBrowser(t *testing.T) {
 			t.Errorf("filtered list holds %q", a)
 		}
 	}
-	if got := strings.Join(strings.Fields(k.text("audit-actor")), " "); got != "API client Billing sync" {
-		t.Errorf("actor = %q", got)
+	// The org keeps the name it had then.
+	if got := k.text("audit-sentence"); got != "API client Billing sync added bart@globex.test to Globex as member" {
+		t.Errorf("sentence = %q", got)
 	}
 	k.noProblems("audit log, filtered")
 	b.Screenshot("audit-filtered")
 
-	// One entry in full.
+	// One entry in full, from its row's details.
+	b.Run(chromedp.Click(chromedp.CSS(`[data-testid="audit-entry-summary"]`)))
 	b.Run(chromedp.Click(chromedp.CSS(`[data-testid="audit-entry-link"]`)))
 	k.waitFor("audit-detail")
 	if got := k.text("audit-ip"); got != "198.51.100.20" {
@@ -131,6 +134,7 @@ func TestHomeAndAuditInBrowser(t *testing.T) {
 	// The org's history, from the link on an entry.
 	b.Run(chromedp.Click(chromedp.CSS(`[data-testid="back-to-audit"]`)))
 	k.waitFor("audit-list")
+	b.Run(chromedp.Click(chromedp.CSS(`[data-testid="audit-entry-summary"]`)))
 	b.Run(chromedp.Click(chromedp.CSS(`[data-testid="audit-filter-org"]`)))
 	k.waitFor("audit-filter-clear")
 	if got := k.path(); got != "/audit?org="+org.ID {
@@ -151,4 +155,109 @@ func TestHomeAndAuditInBrowser(t *testing.T) {
 		k.noProblems(page.path + " on a phone")
 		b.Screenshot(page.shot)
 	}
+}
+
+// TestAuditRowExpandsInBrowser opens a row of the log on a desktop and on a
+// phone: the row is one line until opened, then shows what changed and
+// where from, and on the phone nothing is wider than the screen.
+func TestAuditRowExpandsInBrowser(t *testing.T) {
+	srv := webtest.NewServer(t)
+	b := testkit.NewBrowser(t)
+	k := browserKit{t, b}
+	webtest.SignInAdmin(t, srv, b, "vic@acme.test", adminauth.Viewer)
+
+	dir := directory.New(srv.Store, srv.Clock)
+	ann := audit.WithActor(context.Background(), model.Actor{
+		Type: "admin", ID: "ses_ann", Label: "ann@acme.test", IP: "2001:db8:85a3::8a2e:370:7334",
+		UserAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+		RequestID: "qYtWbJxSmEfKcLhNrPaVuDgZiToXeBnR",
+	})
+	name := "Acme Corporation International"
+	org, err := dir.CreateOrganization(ann, directory.OrganizationInput{DisplayName: &name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	email := "robert.tables.the.third@subsidiary.acme-corporation.example"
+	bob, err := dir.AddMember(ann, org.ID, directory.UserInput{Email: &email}, directory.MembershipInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Clock.Advance(5 * time.Second)
+	note := strings.Repeat("no-spaces-in-this-note/", 10)
+	if _, err := dir.UpdateMembership(ann, org.ID, bob.ID, directory.MembershipInput{
+		Roles: []string{"admin"}, Metadata: model.Metadata{"note": note},
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	first := `[data-testid="audit-entry"]:first-child `
+	open := func() {
+		t.Helper()
+		b.Run(chromedp.Navigate(srv.URL + "/audit"))
+		k.waitFor("audit-list")
+		if opened := testkit.Result(b, chromedp.Evaluate[bool](`document.querySelector('[data-testid="audit-entry-details"]').open`)); opened {
+			t.Error("a row is open before anyone opened it")
+		}
+		b.Run(
+			chromedp.Click(chromedp.CSS(first+`[data-testid="audit-entry-summary"]`)),
+			chromedp.WaitVisible(chromedp.CSS(first+`[data-testid="audit-facts"]`)),
+		)
+	}
+	in := func(testID string) string {
+		t.Helper()
+		return strings.Join(strings.Fields(testkit.Result(b, chromedp.Text(chromedp.CSS(first+`[data-testid="`+testID+`"]`)))), " ")
+	}
+
+	open()
+	for testID, want := range map[string]string{
+		"audit-when":       "2026-01-15 09:00:05 UTC",
+		"audit-sentence":   "ann@acme.test changed the role of " + email + " in " + name + " from member to admin, and their membership's metadata",
+		"audit-ip":         "2001:db8:85a3::8a2e:370:7334",
+		"audit-request-id": "qYtWbJxSmEfKcLhNrPaVuDgZiToXeBnR",
+	} {
+		if got := in(testID); got != want {
+			t.Errorf("%s = %q, want %q", testID, got, want)
+		}
+	}
+	if got := in("audit-user-agent"); !strings.HasPrefix(got, "Safari on iOS Mozilla/5.0 (iPhone;") {
+		t.Errorf("user agent = %q", got)
+	}
+	changes := testkit.Result(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid="audit-entry"]:first-child [data-testid="audit-changes"] li')].map(li => li.innerText.replace(/\s+/g, " ").trim())`))
+	if want := []string{"metadata {} → {\"note\":\"" + note + "\"}", "roles member → admin"}; !slices.Equal(changes, want) {
+		t.Errorf("changes = %q, want %q", changes, want)
+	}
+	k.noProblems("audit row, open")
+	b.Screenshot("audit-row-expanded")
+
+	// A phone: the open row wraps inside the screen.
+	b.Run(chromedp.EmulateViewport(phoneWidth, phoneHeight, chromedp.EmulateMobile))
+	open()
+	if w := testkit.Result(b, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > phoneWidth {
+		t.Errorf("the page is %d px wide on a %d px phone", w, phoneWidth)
+	}
+	wide := testkit.Result(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll('main *')]
+		.filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && (r.left < 0 || r.right > innerWidth); })
+		.map(e => e.tagName.toLowerCase() + "." + e.className + " (" + Math.round(e.getBoundingClientRect().right) + " px)")`))
+	if len(wide) > 0 {
+		t.Errorf("wider than the %d px screen: %s", phoneWidth, strings.Join(wide, ", "))
+	}
+	// The row's line has room for each of its parts: none spills out of its
+	// box, and no box overlaps another.
+	overlaps := testkit.Result(b, chromedp.Evaluate[[]string](`(() => {
+		const parts = [...document.querySelectorAll('[data-testid="audit-entry"]:first-child [data-testid="audit-entry-summary"] > *')];
+		const out = parts.filter((e) => e.scrollWidth > e.clientWidth).map((e) => e.className + " spills over");
+		parts.forEach((a, i) => parts.slice(i + 1).forEach((b) => {
+			const r = a.getBoundingClientRect(), s = b.getBoundingClientRect();
+			if (r.left < s.right && s.left < r.right && r.top < s.bottom && s.top < r.bottom) out.push(a.className + " / " + b.className);
+		}));
+		return out;
+	})()`))
+	if len(overlaps) > 0 {
+		t.Errorf("overlapping on a phone: %s", strings.Join(overlaps, ", "))
+	}
+	if got := in("audit-sentence"); !strings.HasPrefix(got, "ann@acme.test changed the role of") {
+		t.Errorf("sentence on a phone = %q", got)
+	}
+	k.noProblems("audit row, open on a phone")
+	b.Screenshot("audit-row-expanded-phone")
 }

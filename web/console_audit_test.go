@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -23,6 +24,7 @@ type auditEvent struct {
 	at                        time.Time
 	actorType, actorID, label string
 	action, org, user         string
+	orgName, userLabel        string // the names the event keeps
 	changes                   string // JSON; "{}" when empty
 }
 
@@ -39,11 +41,13 @@ func auditInsert(t *testing.T, srv *webtest.Server, events ...auditEvent) []stri
 			ev.actorType = "admin"
 		}
 		err := srv.DB.Get(&ids[i], `INSERT INTO audit_events (occurred_at, actor_type, actor_id, actor_label, action,
-				organization_id, user_id, target_type, target_id, changes, ip, user_agent, request_id)
+				organization_id, user_id, target_type, target_id, changes, ip, user_agent, request_id,
+				organization_name, user_label)
 			VALUES ($1, $2, nullif($3, ''), nullif($4, ''), $5, nullif($6, ''), nullif($7, ''), 'thing', 'thing_1', $8,
-				'203.0.113.9', 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0', 'req-`+fmt.Sprint(i)+`')
+				'203.0.113.9', 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0', 'req-`+fmt.Sprint(i)+`',
+				nullif($9, ''), nullif($10, ''))
 			RETURNING id`,
-			ev.at, ev.actorType, ev.actorID, ev.label, ev.action, ev.org, ev.user, ev.changes)
+			ev.at, ev.actorType, ev.actorID, ev.label, ev.action, ev.org, ev.user, ev.changes, ev.orgName, ev.userLabel)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -287,8 +291,16 @@ func TestAuditEntryShowsChangesSafely(t *testing.T) {
 	if got := auditText(auditOne(t, updated, "audit-actor")); got != "API client <b>Evil</b> client" {
 		t.Errorf("actor = %q", got)
 	}
-	if got := auditText(auditOne(t, updated, "audit-origin")); got != "from 198.51.100.7 · curl · request req-42" {
-		t.Errorf("origin = %q", got)
+	// The row opens onto where the change came from.
+	for id, want := range map[string]string{
+		"audit-ip": "198.51.100.7", "audit-user-agent": `curl curl/8.0 <img src=x onerror=alert(1)>`, "audit-request-id": "req-42",
+	} {
+		if got := auditText(auditOne(t, updated, id)); got != want {
+			t.Errorf("%s = %q, want %q", id, got, want)
+		}
+	}
+	if got := auditText(auditOne(t, updated, "audit-sentence")); got != `API client <b>Evil</b> client renamed the organization Acme to `+evil {
+		t.Errorf("sentence = %q", got)
 	}
 	// The org links to its page and to its own history.
 	orgLine := auditOne(t, updated, "audit-org")
@@ -312,10 +324,13 @@ func TestAuditEntryShowsChangesSafely(t *testing.T) {
 		}
 	}
 	doc = auditParse(t, res.Body)
-	if got := auditText(auditOne(t, doc, "page-title")); got != "organization.updated" {
+	if got := auditText(auditOne(t, doc, "page-title")); got != `API client <b>Evil</b> client renamed the organization Acme to `+evil {
 		t.Errorf("h1 = %q", got)
 	}
-	if got := auditText(auditOne(t, doc, "audit-user-agent")); got != `curl/8.0 <img src=x onerror=alert(1)>` {
+	if got := auditText(auditOne(t, doc, "audit-action")); got != "organization.updated" {
+		t.Errorf("action = %q", got)
+	}
+	if got := auditText(auditOne(t, doc, "audit-user-agent")); got != `curl curl/8.0 <img src=x onerror=alert(1)>` {
 		t.Errorf("user agent = %q", got)
 	}
 	if got := auditText(auditOne(t, doc, "audit-request-id")); got != "req-42" {
@@ -342,5 +357,188 @@ func TestAuditEntryNotFoundAndSignIn(t *testing.T) {
 	res := webtest.NewVisitorClient(t, srv).Get("/audit?org=org_x")
 	if want := "/login?return_to=" + url.QueryEscape("/audit?org=org_x"); res.Status != http.StatusSeeOther || res.Location != want {
 		t.Errorf("visitor: %d %q, want 303 %q", res.Status, res.Location, want)
+	}
+}
+
+// TestAuditNamesOutliveTheirObjects makes real changes through the
+// directory, deletes the user and the organization they concern, and wants
+// the log to still say who and what by name.
+func TestAuditNamesOutliveTheirObjects(t *testing.T) {
+	srv := webtest.NewServer(t)
+	dir := directory.New(srv.Store, srv.Clock)
+	dana := audit.WithActor(context.Background(), model.Actor{Type: "admin", ID: "ses_dana", Label: "dana@saasco.example"})
+	step := func(err error) {
+		t.Helper()
+		srv.Clock.Advance(time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	globexName, initechName := "Globex", "Initech"
+	globex, err := dir.CreateOrganization(dana, directory.OrganizationInput{DisplayName: &globexName})
+	step(err)
+	initech, err := dir.CreateOrganization(dana, directory.OrganizationInput{DisplayName: &initechName})
+	step(err)
+	carolEmail, frankEmail, erinEmail := "carol@globex.example", "frank@globex.example", "erin@initech.example"
+	carol, err := dir.AddMember(dana, globex.ID, directory.UserInput{Email: &carolEmail}, directory.MembershipInput{SendInvitation: true})
+	step(err)
+	_, err = dir.AddMember(dana, globex.ID, directory.UserInput{Email: &frankEmail}, directory.MembershipInput{})
+	step(err)
+	erin, err := dir.AddMember(dana, initech.ID, directory.UserInput{Email: &erinEmail}, directory.MembershipInput{})
+	step(err)
+	_, err = dir.CreateOrgRole(dana, globex.ID, directory.RoleInput{Name: "billing"})
+	step(err)
+	step(dir.DeleteOrgRole(dana, globex.ID, "billing", ""))
+	step(dir.RemoveMembership(dana, globex.ID, carol.ID, nil)) // carol has no org left: she goes too
+	step(dir.DeleteUser(dana, erin.ID))
+	step(dir.DeleteOrganization(dana, globex.ID))
+	if n := countRows(t, srv, `SELECT count(*) FROM users WHERE email IN ($1, $2, $3)`, carolEmail, frankEmail, erinEmail); n != 0 {
+		t.Fatalf("%d of the users are still there", n)
+	}
+	if n := countRows(t, srv, `SELECT count(*) FROM organizations WHERE id = $1`, globex.ID); n != 0 {
+		t.Fatal("Globex is still there")
+	}
+
+	cc := webtest.NewConsoleClient(t, srv, "vic@acme.test", adminauth.Viewer)
+	var got []string
+	for _, n := range auditFind(auditParse(t, cc.Get("/audit?actor=dana").Body), "audit-sentence") {
+		got = append(got, auditText(n))
+	}
+	want := []string{
+		"dana@saasco.example deleted the organization Globex",
+		"dana@saasco.example deleted the user erin@initech.example",
+		"dana@saasco.example deleted the user carol@globex.example, who was left in no organization",
+		"dana@saasco.example removed carol@globex.example from Globex",
+		"dana@saasco.example deleted the role billing in Globex",
+		"dana@saasco.example created the role billing in Globex",
+		"dana@saasco.example added erin@initech.example to Initech as member",
+		"dana@saasco.example created the user erin@initech.example",
+		"dana@saasco.example added frank@globex.example to Globex as member",
+		"dana@saasco.example created the user frank@globex.example",
+		"dana@saasco.example invited carol@globex.example to Globex as member",
+		"dana@saasco.example created the user carol@globex.example",
+		"dana@saasco.example created the organization Initech",
+		"dana@saasco.example created the organization Globex",
+	}
+	// Events of one transaction share its time, so their order is the ids'.
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("sentences:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// The org's own history, and an entry's details, name them too.
+	doc := auditParse(t, cc.Get("/audit?org="+globex.ID+"&action=membership.removed").Body)
+	if got := auditText(auditOne(t, doc, "audit-org")); !strings.HasPrefix(got, "Globex "+globex.ID) {
+		t.Errorf("organization = %q", got)
+	}
+	if got := auditText(auditOne(t, doc, "audit-user")); !strings.HasPrefix(got, carolEmail+" "+carol.ID) {
+		t.Errorf("user = %q", got)
+	}
+}
+
+// auditCSV fetches an export and returns its rows, header first.
+func auditCSV(t *testing.T, cc *webtest.ConsoleClient, path string) (*webtest.PageResponse, [][]string) {
+	t.Helper()
+	res := cc.Get(path)
+	wantStatus(t, "GET "+path, res, http.StatusOK)
+	rows, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: not CSV: %v", path, err)
+	}
+	if want := []string{"time", "actor", "action", "sentence", "organization", "subject", "ip", "request_id"}; len(rows) == 0 || !slices.Equal(rows[0], want) {
+		t.Fatalf("%s: header %v, want %v", path, rows[:min(1, len(rows))], want)
+	}
+	return res, rows
+}
+
+func TestAuditExportCSV(t *testing.T) {
+	srv := webtest.NewServer(t)
+	cc := webtest.NewConsoleClient(t, srv, "vic@acme.test", adminauth.Viewer) // viewers read the log, so they may export it
+	homeExec(t, srv, `DELETE FROM audit_events`)
+	at := func(day int) time.Time { return time.Date(2026, time.January, day, 9, 0, 5, 0, time.UTC) }
+	const orgA, orgB = "org_aaaaaaaaaaaaaaaaaaaaaaaaaa", "org_bbbbbbbbbbbbbbbbbbbbbbbbbb"
+	acme := "Acme, \"the\" company\nInc."
+	auditInsert(t, srv,
+		auditEvent{at: at(1), actorID: "ses_ann", label: "ann@acme.test", action: "organization.created", org: orgA, orgName: acme},
+		auditEvent{at: at(2), actorType: "api_client", actorID: "cli_x", label: `=HYPERLINK("http://evil.test","x")`,
+			action: "membership.created", org: orgA, orgName: acme, user: "usr_1", userLabel: "+1@acme.test",
+			changes: `{"status": "ACTIVE", "roles": ["member"]}`},
+		auditEvent{at: at(3), actorID: "ses_x", label: "@SUM(A1)", action: "membership.removed", org: orgA, orgName: acme,
+			user: "usr_2", userLabel: "-2@acme.test"},
+		auditEvent{at: at(4), actorID: "ses_ann", label: "ann@acme.test", action: "organization.created", org: orgB, orgName: "Beta"},
+	)
+
+	res, rows := auditCSV(t, cc, "/audit.csv?org="+orgA)
+	if ct := res.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	if cd := res.Header.Get("Content-Disposition"); cd != `attachment; filename="roster-audit-20260115-090000.csv"` {
+		t.Errorf("Content-Disposition = %q", cd)
+	}
+	want := [][]string{
+		{"2026-01-03T09:00:05Z", "'@SUM(A1)", "membership.removed", "'@SUM(A1) removed -2@acme.test from " + acme, acme, "'-2@acme.test", "203.0.113.9", "req-2"},
+		{"2026-01-02T09:00:05Z", "'" + `=HYPERLINK("http://evil.test","x")`, "membership.created",
+			`API client =HYPERLINK("http://evil.test","x") added +1@acme.test to ` + acme + " as member", acme, "'+1@acme.test", "203.0.113.9", "req-1"},
+		{"2026-01-01T09:00:05Z", "ann@acme.test", "organization.created", "ann@acme.test created the organization " + acme, acme, "thing_1", "203.0.113.9", "req-0"},
+	}
+	if len(rows) != len(want)+1 {
+		t.Fatalf("%d rows, want %d: %q", len(rows)-1, len(want), rows)
+	}
+	for i, w := range want {
+		if !slices.Equal(rows[i+1], w) {
+			t.Errorf("row %d:\n got %q\nwant %q", i+1, rows[i+1], w)
+		}
+	}
+	// The quotes and the line break in the name are quoted as CSV quotes them.
+	if !strings.Contains(res.Body, `"Acme, ""the"" company`+"\nInc.\"") {
+		t.Errorf("the name is not quoted in the file:\n%s", res.Body)
+	}
+
+	// Other filters hold too; nothing matching is a header alone.
+	if _, rows := auditCSV(t, cc, "/audit.csv?action=organization.&from=2026-01-02"); len(rows) != 2 || rows[1][4] != "Beta" {
+		t.Errorf("filtered export: %q", rows)
+	}
+	if _, rows := auditCSV(t, cc, "/audit.csv?actor=nobody"); len(rows) != 1 {
+		t.Errorf("export of nothing: %q", rows)
+	}
+	// The list links to the export of what it shows.
+	doc := auditParse(t, cc.Get("/audit?org="+orgA+"&page=").Body)
+	if got := auditAttr(auditOne(t, doc, "audit-export"), "href"); got != "/audit.csv?org="+orgA {
+		t.Errorf("export link = %q", got)
+	}
+
+	// A bad filter gets the form and its error, not a file.
+	bad := cc.Get("/audit.csv?from=yesterday")
+	wantStatus(t, "bad filter", bad, http.StatusBadRequest)
+	if got := auditText(auditOne(t, auditParse(t, bad.Body), "error-from")); !strings.Contains(got, "YYYY-MM-DD") {
+		t.Errorf("error = %q", got)
+	}
+	// Strangers get no file.
+	if res := webtest.NewVisitorClient(t, srv).Get("/audit.csv"); res.Status != http.StatusSeeOther {
+		t.Errorf("visitor: %d", res.Status)
+	}
+}
+
+// TestAuditExportStreamsEveryBatch exports more events than one read
+// holds, with times shared by pairs, and wants each once, in log order.
+func TestAuditExportStreamsEveryBatch(t *testing.T) {
+	srv := webtest.NewServer(t)
+	cc := webtest.NewConsoleClient(t, srv, "vic@acme.test", adminauth.Viewer)
+	homeExec(t, srv, `INSERT INTO audit_events (occurred_at, actor_type, actor_label, action, request_id)
+		SELECT timestamptz '2026-01-10 00:00:00+00' - (n / 2) * interval '1 second', 'admin', 'ann@acme.test',
+		       CASE WHEN n % 10 = 0 THEN 'organization.updated' ELSE 'user.updated' END, 'r' || n
+		FROM generate_series(1, 1234) AS n`)
+	var want []string
+	if err := srv.DB.Select(&want, `SELECT request_id FROM audit_events WHERE action = 'user.updated' ORDER BY occurred_at DESC, id DESC`); err != nil {
+		t.Fatal(err)
+	}
+	_, rows := auditCSV(t, cc, "/audit.csv?action=user.updated")
+	var got []string
+	for _, r := range rows[1:] {
+		got = append(got, r[7])
+	}
+	if len(want) < 1000 || !slices.Equal(got, want) {
+		t.Errorf("exported %d events, want the %d in log order", len(got), len(want))
 	}
 }

@@ -95,7 +95,8 @@ func seedConsoleActivity(ctx context.Context, db *sqlx.DB, users int) error {
 		// every fifth one another action by one of seven admins, at the
 		// membership's time, so they spread over the seed's two years.
 		{`INSERT INTO audit_events (occurred_at, actor_type, actor_id, actor_label, action, organization_id, user_id,
-		                            target_type, target_id, changes, ip, user_agent, request_id)
+		                            target_type, target_id, changes, ip, user_agent, request_id,
+		                            organization_name, user_label)
 		  SELECT m.created_at,
 		         CASE WHEN n % 5 = 0 THEN 'admin' ELSE 'api_client' END,
 		         CASE WHEN n % 5 = 0 THEN 'ses_admin' || (n % 7) ELSE 'cli_billing' END,
@@ -105,7 +106,9 @@ func seedConsoleActivity(ctx context.Context, db *sqlx.DB, users int) error {
 		         m.organization_id, m.user_id, 'membership', m.id,
 		         CASE WHEN n % 5 = 0 THEN jsonb_build_object('roles', jsonb_build_object('from', jsonb_build_array('member'), 'to', jsonb_build_array('admin')))
 		              ELSE jsonb_build_object('status', m.status, 'roles', jsonb_build_array('member')) END,
-		         '203.0.113.' || (n % 250), 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0', 'req' || n
+		         '203.0.113.' || (n % 250), 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0', 'req' || n,
+		         (SELECT o.display_name FROM organizations o WHERE o.id = m.organization_id),
+		         (SELECT u.email FROM users u WHERE u.id = m.user_id)
 		  FROM (SELECT m.*, row_number() OVER () AS n FROM memberships m LIMIT $1) AS m`, []any{users}},
 		// Sessions: about a tenth of the users sign in on each of the 30
 		// days before the newest user was created.
@@ -189,6 +192,7 @@ func BenchmarkConsolePages(b *testing.B) {
 		{"audit-actor-label", "/audit?actor=admin3%40owner"},
 		{"audit-action-family", "/audit?action=role."},
 		{"audit-entry", "/audit/" + anEvent},
+		{"audit-export-user", "/audit.csv?user=" + busiest},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			switch rec := serve(c.path); rec.Code {

@@ -52,7 +52,7 @@ func routes(e *echo.Echo, d Deps) {
 	}
 	orgsHandler{dir: dir}.Routes(console)
 	bulkInviteHandler{dir: dir, inv: invites}.Routes(console)
-	auditHandler{dir: dir}.Routes(console)
+	auditHandler{dir: dir, clock: d.Clock}.Routes(console)
 	usersHandler{dir: dir}.Routes(console)
 	rolesHandler{dir: dir}.Routes(console)
 	apiClientsHandler{svc: tokens}.Routes(console)

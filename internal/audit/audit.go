@@ -36,24 +36,58 @@ type Event struct {
 	TargetType string
 	TargetID   string
 	Changes    model.JSONObject
+
+	// The names the event keeps, so it reads the same after they change or
+	// go: the organization's display name, the user's email, the target's
+	// name. Leave them empty unless the object is gone by the time Record
+	// runs (deleted in the same transaction); Record reads them itself.
+	OrgName, UserLabel, TargetLabel string
 }
 
-// Record writes ev with the actor on ctx, in tx.
+// targetNameField is, per target type with a name, the field of Changes
+// that holds it when the event created or deleted the target.
+var targetNameField = map[string]string{
+	"role": "name", "permission": "name", "domain": "domain", "api_client": "name",
+	"social_provider": "display_name", "admin_session": "email",
+}
+
+// Record writes ev with the actor on ctx, in tx. Names the caller did not
+// give come from the event's own changes (what a deletion recorded), else
+// from the tables, in tx.
 func Record(ctx context.Context, tx *store.Store, clk clock.Clock, ev Event) error {
 	a := ActorFrom(ctx)
+	orgName, userLabel, targetLabel := ev.OrgName, ev.UserLabel, ev.TargetLabel
+	if orgName == "" && ev.TargetType == "organization" {
+		orgName = changedText(ev.Changes, "display_name")
+	}
+	if userLabel == "" && ev.TargetType == "user" {
+		userLabel = changedText(ev.Changes, "email")
+	}
+	if field := targetNameField[ev.TargetType]; targetLabel == "" && field != "" {
+		targetLabel = changedText(ev.Changes, field)
+	}
 	return tx.InsertAuditEvent(ctx, model.AuditEvent{
-		OccurredAt:     clk.Now(),
-		ActorType:      a.Type,
-		ActorID:        nullable.String(a.ID),
-		ActorLabel:     nullable.String(a.Label),
-		Action:         ev.Action,
-		OrganizationID: nullable.String(ev.OrgID),
-		UserID:         nullable.String(ev.UserID),
-		TargetType:     nullable.String(ev.TargetType),
-		TargetID:       nullable.String(ev.TargetID),
-		Changes:        ev.Changes,
-		IP:             nullable.String(a.IP),
-		UserAgent:      nullable.String(a.UserAgent),
-		RequestID:      nullable.String(a.RequestID),
+		OccurredAt:       clk.Now(),
+		ActorType:        a.Type,
+		ActorID:          nullable.String(a.ID),
+		ActorLabel:       nullable.String(a.Label),
+		Action:           ev.Action,
+		OrganizationID:   nullable.String(ev.OrgID),
+		OrganizationName: nullable.String(orgName),
+		UserID:           nullable.String(ev.UserID),
+		UserLabel:        nullable.String(userLabel),
+		TargetType:       nullable.String(ev.TargetType),
+		TargetID:         nullable.String(ev.TargetID),
+		TargetLabel:      nullable.String(targetLabel),
+		Changes:          ev.Changes,
+		IP:               nullable.String(a.IP),
+		UserAgent:        nullable.String(a.UserAgent),
+		RequestID:        nullable.String(a.RequestID),
 	})
+}
+
+// changedText is changes[field] when it is a string (not a from → to pair).
+func changedText(changes model.JSONObject, field string) string {
+	s, _ := changes[field].(string)
+	return s
 }

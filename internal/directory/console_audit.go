@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"iter"
 	"regexp"
 	"strings"
 	"time"
@@ -50,6 +51,21 @@ func (s *Service) AuditLog(ctx context.Context, q AuditQuery) (AuditLog, error) 
 	}
 	out.Events, out.Page, err = s.store.ListAuditEvents(ctx, f, store.PageRequest{Token: q.PageToken})
 	return out, err
+}
+
+// AuditExport returns every entry of the audit log q matches (its page
+// token aside), newest first, read batch by batch as the caller goes. An
+// invalid q is an error, as from AuditLog, before any entry is read.
+func (s *Service) AuditExport(ctx context.Context, q AuditQuery) (iter.Seq2[model.AuditEvent, error], error) {
+	actions, err := s.store.AuditActions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f, err := q.filter(actions)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.AuditEvents(ctx, f), nil
 }
 
 // AuditEvent returns one entry of the audit log.

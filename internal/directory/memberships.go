@@ -317,13 +317,15 @@ func (s *Service) deleteIfOrphan(ctx context.Context, tx *store.Store, userID st
 	if _, err := tx.RevokeAllUserSessions(ctx, userID, s.clock.Now()); err != nil {
 		return err
 	}
-	if err := tx.DeleteUser(ctx, userID); err != nil {
-		return err
-	}
-	return audit.Record(ctx, tx, s.clock, audit.Event{
+	// Recorded before the deletion, while the user is there for the event
+	// to keep their email; both happen in tx or neither does.
+	if err := audit.Record(ctx, tx, s.clock, audit.Event{
 		Action: "user.deleted", UserID: userID, TargetType: "user", TargetID: userID,
 		Changes: model.JSONObject{"reason": "last membership removed"},
-	})
+	}); err != nil {
+		return err
+	}
+	return tx.DeleteUser(ctx, userID)
 }
 
 // ResendInvite sends the invitation again. On a live invite it reminds with a

@@ -211,6 +211,15 @@ func TestAuditTrail(t *testing.T) {
 	if n := f.count(`SELECT count(*) FROM audit_events WHERE changes::text LIKE '%$2y$%' OR changes::text LIKE '%argon2id%'`); n != 0 {
 		t.Errorf("%d audit events hold a password hash", n)
 	}
+	// Each event keeps the names of what it touched, for the log to read.
+	if n := f.count(`SELECT count(*) FROM audit_events WHERE action LIKE 'import.%'
+		AND (organization_id IS NOT NULL AND organization_name IS NULL OR user_id IS NOT NULL AND user_label IS NULL)`); n != 0 {
+		t.Errorf("%d import events without the names of their organization or user", n)
+	}
+	if n := f.count(`SELECT count(*) FROM audit_events e JOIN users u ON u.id = e.user_id
+		WHERE e.action = 'import.membership_created' AND e.user_label = u.email`); n != 4 {
+		t.Errorf("%d membership events name their user by email, want 4", n)
+	}
 }
 
 func TestInputsThatCannotBeRead(t *testing.T) {

@@ -252,22 +252,27 @@ type EnvironmentSettings struct {
 	UpdatedAt                     time.Time     `db:"updated_at"`
 }
 
-// AuditEvent records one change.
+// AuditEvent records one change. The labels are the names of what it
+// concerns as they were when it happened, kept so the log reads the same
+// after those are renamed or deleted.
 type AuditEvent struct {
-	ID             string     `db:"id"`
-	OccurredAt     time.Time  `db:"occurred_at"`
-	ActorType      string     `db:"actor_type"`
-	ActorID        *string    `db:"actor_id"`
-	ActorLabel     *string    `db:"actor_label"`
-	Action         string     `db:"action"`
-	OrganizationID *string    `db:"organization_id"`
-	UserID         *string    `db:"user_id"`
-	TargetType     *string    `db:"target_type"`
-	TargetID       *string    `db:"target_id"`
-	Changes        JSONObject `db:"changes"`
-	IP             *string    `db:"ip"`
-	UserAgent      *string    `db:"user_agent"`
-	RequestID      *string    `db:"request_id"`
+	ID               string     `db:"id"`
+	OccurredAt       time.Time  `db:"occurred_at"`
+	ActorType        string     `db:"actor_type"`
+	ActorID          *string    `db:"actor_id"`
+	ActorLabel       *string    `db:"actor_label"`
+	Action           string     `db:"action"`
+	OrganizationID   *string    `db:"organization_id"`
+	OrganizationName *string    `db:"organization_name"`
+	UserID           *string    `db:"user_id"`
+	UserLabel        *string    `db:"user_label"` // the user's email
+	TargetType       *string    `db:"target_type"`
+	TargetID         *string    `db:"target_id"`
+	TargetLabel      *string    `db:"target_label"` // a role's name, a domain, …
+	Changes          JSONObject `db:"changes"`
+	IP               *string    `db:"ip"`
+	UserAgent        *string    `db:"user_agent"`
+	RequestID        *string    `db:"request_id"`
 }
 
 // Actor is who makes a change, carried on the context into the audit log.

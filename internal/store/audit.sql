@@ -1,11 +1,25 @@
 -- name: insert-audit-event
+-- $14-$16 are the names of the organization, user and target as the caller
+-- knows them (NULL when it does not); a missing one is read here, in the
+-- caller's transaction, so the event keeps it after the object is gone.
 INSERT INTO audit_events (actor_type, actor_id, actor_label, action, organization_id, user_id,
-                          target_type, target_id, changes, ip, user_agent, request_id, occurred_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13);
+                          target_type, target_id, changes, ip, user_agent, request_id, occurred_at,
+                          organization_name, user_label, target_label)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+        COALESCE($14, (SELECT display_name FROM organizations WHERE id = $5)),
+        COALESCE($15, (SELECT email FROM users WHERE id = $6)),
+        COALESCE($16, CASE $7
+            WHEN 'role' THEN (SELECT name FROM roles WHERE id = $8)
+            WHEN 'permission' THEN (SELECT name FROM permissions WHERE id = $8)
+            WHEN 'domain' THEN (SELECT domain FROM organization_domains WHERE id = $8)
+            WHEN 'api_client' THEN (SELECT name FROM api_clients WHERE id = $8)
+            WHEN 'social_provider' THEN (SELECT display_name FROM social_providers WHERE id = $8)
+            WHEN 'admin_session' THEN (SELECT email FROM admin_sessions WHERE id = $8)
+        END));
 
 -- name: get-audit-event
-SELECT id, occurred_at, actor_type, actor_id, actor_label, action, organization_id, user_id,
-       target_type, target_id, changes, ip, user_agent, request_id
+SELECT id, occurred_at, actor_type, actor_id, actor_label, action, organization_id, organization_name,
+       user_id, user_label, target_type, target_id, target_label, changes, ip, user_agent, request_id
 FROM audit_events
 WHERE id = $1;
 
@@ -17,8 +31,8 @@ WHERE id = $1;
 -- $1 actor id, $2 lowercased actor label substring (LIKE-escaped), $3 org id,
 -- $4 user id, $5 actions (NULL for any), $6 from, $7 until, $8/$9 the
 -- position to continue from (NULL for the first page), $10 limit.
-SELECT id, occurred_at, actor_type, actor_id, actor_label, action, organization_id, user_id,
-       target_type, target_id, changes, ip, user_agent, request_id
+SELECT id, occurred_at, actor_type, actor_id, actor_label, action, organization_id, organization_name,
+       user_id, user_label, target_type, target_id, target_label, changes, ip, user_agent, request_id
 FROM audit_events
 WHERE ($1 = '' OR actor_id = $1 OR lower(actor_label) LIKE '%' || $2 || '%')
   AND ($3 = '' OR organization_id = $3)
@@ -33,8 +47,8 @@ LIMIT $10;
 -- name: list-audit-events-newer
 -- The page before a position: newer events, fetched oldest first and put
 -- back in order by the caller. Parameters as in list-audit-events-older.
-SELECT id, occurred_at, actor_type, actor_id, actor_label, action, organization_id, user_id,
-       target_type, target_id, changes, ip, user_agent, request_id
+SELECT id, occurred_at, actor_type, actor_id, actor_label, action, organization_id, organization_name,
+       user_id, user_label, target_type, target_id, target_label, changes, ip, user_agent, request_id
 FROM audit_events
 WHERE ($1 = '' OR actor_id = $1 OR lower(actor_label) LIKE '%' || $2 || '%')
   AND ($3 = '' OR organization_id = $3)

@@ -272,7 +272,8 @@ func (s *Store) RevokeInvitationTokensOf(ctx context.Context, membershipIDs []st
 }
 
 // InsertAuditEvents writes many audit events in one statement. Like
-// InsertAuditEvent, call it inside the transaction of the changes it records.
+// InsertAuditEvent, call it inside the transaction of the changes it records;
+// an organization name or user label left nil is read from the tables.
 func (s *Store) InsertAuditEvents(ctx context.Context, evs []model.AuditEvent) error {
 	if len(evs) == 0 {
 		return nil
@@ -281,6 +282,7 @@ func (s *Store) InsertAuditEvents(ctx context.Context, evs []model.AuditEvent) e
 	id, at, actorType, action, changes := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	actorID, actorLabel, org, user := make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n)
 	targetType, targetID, ip, ua, reqID := make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n)
+	orgName, userLabel, targetLabel := make([]*string, n), make([]*string, n), make([]*string, n)
 	for i, ev := range evs {
 		c, err := json.Marshal(ev.Changes)
 		if err != nil {
@@ -297,10 +299,12 @@ func (s *Store) InsertAuditEvents(ctx context.Context, evs []model.AuditEvent) e
 		at[i], actorType[i], action[i], changes[i] = *timeText(&ev.OccurredAt), ev.ActorType, ev.Action, string(c)
 		actorID[i], actorLabel[i], org[i], user[i] = ev.ActorID, ev.ActorLabel, ev.OrganizationID, ev.UserID
 		targetType[i], targetID[i], ip[i], ua[i], reqID[i] = ev.TargetType, ev.TargetID, ev.IP, ev.UserAgent, ev.RequestID
+		orgName[i], userLabel[i], targetLabel[i] = ev.OrganizationName, ev.UserLabel, ev.TargetLabel
 	}
 	_, err := s.exec(ctx, importQueries.InsertAudit, pq.Array(id), pq.Array(at), pq.Array(actorType), pq.Array(actorID),
 		pq.Array(actorLabel), pq.Array(action), pq.Array(org), pq.Array(user), pq.Array(targetType),
-		pq.Array(targetID), pq.Array(changes), pq.Array(ip), pq.Array(ua), pq.Array(reqID))
+		pq.Array(targetID), pq.Array(changes), pq.Array(ip), pq.Array(ua), pq.Array(reqID),
+		pq.Array(orgName), pq.Array(userLabel), pq.Array(targetLabel))
 	return err
 }
 

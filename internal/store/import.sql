@@ -13,38 +13,20 @@ RELEASE SAVEPOINT roster_batch;
 
 -- name: lock-organizations-by-external-id
 -- Locked in id order, as the directory does, so writers cannot deadlock.
-SELECT id, display_name, slug, external_id, metadata, settings, max_allowed_users, logo_url,
-       default_member_role_id, created_at, updated_at
-FROM organizations WHERE external_id = ANY($1) ORDER BY id FOR UPDATE;
+SELECT * FROM organizations WHERE external_id = ANY($1) ORDER BY id FOR UPDATE;
 
 -- name: organizations-by-slug
-SELECT id, display_name, slug, external_id, metadata, settings, max_allowed_users, logo_url,
-       default_member_role_id, created_at, updated_at
-FROM organizations WHERE slug = ANY($1);
+SELECT * FROM organizations WHERE slug = ANY($1);
 
 -- name: users-by-external-id-or-email
 -- One index lookup per key: LATERAL with LIMIT 1 keeps the planner from
 -- hashing the whole table, which it prefers for a thousand keys even when
 -- the probes are ten times cheaper. A user found both ways comes twice.
-SELECT u.id, u.email, u.email_verified, u.external_id, u.given_name, u.family_name, u.name,
-       u.locale, u.picture, u.phone_number, u.custom_attributes, u.metadata, u.last_login_at,
-       u.created_at, u.updated_at
-FROM unnest($1::text[]) AS k (external_id)
-CROSS JOIN LATERAL (
-    SELECT id, email, email_verified, external_id, given_name, family_name, name, locale, picture,
-           phone_number, custom_attributes, metadata, last_login_at, created_at, updated_at
-    FROM users WHERE external_id = k.external_id LIMIT 1
-) AS u
+SELECT u.* FROM unnest($1::text[]) AS k (external_id)
+CROSS JOIN LATERAL (SELECT * FROM users WHERE external_id = k.external_id LIMIT 1) AS u
 UNION ALL
-SELECT u.id, u.email, u.email_verified, u.external_id, u.given_name, u.family_name, u.name,
-       u.locale, u.picture, u.phone_number, u.custom_attributes, u.metadata, u.last_login_at,
-       u.created_at, u.updated_at
-FROM unnest($2::text[]) AS k (email)
-CROSS JOIN LATERAL (
-    SELECT id, email, email_verified, external_id, given_name, family_name, name, locale, picture,
-           phone_number, custom_attributes, metadata, last_login_at, created_at, updated_at
-    FROM users WHERE lower(email) = k.email LIMIT 1
-) AS u;
+SELECT u.* FROM unnest($2::text[]) AS k (email)
+CROSS JOIN LATERAL (SELECT * FROM users WHERE lower(email) = k.email LIMIT 1) AS u;
 
 -- name: users-with-password
 SELECT user_id FROM password_credentials WHERE user_id = ANY($1);
@@ -61,8 +43,7 @@ SELECT m.id, m.user_id, m.organization_id, m.status, m.metadata, m.joined_at,
        array(SELECT mr.role_id FROM membership_roles mr WHERE mr.membership_id = m.id ORDER BY mr.role_id) AS role_ids
 FROM unnest($1::text[], $2::text[]) AS p (user_id, organization_id)
 CROSS JOIN LATERAL (
-    SELECT id, user_id, organization_id, status, metadata, joined_at
-    FROM memberships WHERE user_id = p.user_id AND organization_id = p.organization_id LIMIT 1
+    SELECT * FROM memberships WHERE user_id = p.user_id AND organization_id = p.organization_id LIMIT 1
 ) AS m;
 
 -- name: active-or-pending-counts
@@ -129,7 +110,7 @@ DELETE FROM membership_roles WHERE membership_id = ANY($1);
 
 -- name: add-membership-role-pairs
 INSERT INTO membership_roles (membership_id, role_id)
-SELECT t.membership_id, t.role_id FROM unnest($1::text[], $2::text[]) AS t (membership_id, role_id)
+SELECT * FROM unnest($1::text[], $2::text[])
 ON CONFLICT DO NOTHING;
 
 -- name: revoke-invitation-tokens-of-memberships
@@ -137,14 +118,22 @@ UPDATE one_time_tokens SET revoked_at = $2
 WHERE membership_id = ANY($1) AND purpose = 'invitation' AND used_at IS NULL AND revoked_at IS NULL;
 
 -- name: insert-audit-events
+-- Names the caller leaves NULL are read from the organizations and users
+-- written before the events, in the same transaction.
 INSERT INTO audit_events (id, occurred_at, actor_type, actor_id, actor_label, action, organization_id,
-                          user_id, target_type, target_id, changes, ip, user_agent, request_id)
-SELECT t.id, t.occurred_at, t.actor_type, t.actor_id, t.actor_label, t.action, t.organization_id,
-       t.user_id, t.target_type, t.target_id, t.changes, t.ip, t.user_agent, t.request_id
+                          user_id, target_type, target_id, changes, ip, user_agent, request_id,
+                          organization_name, user_label, target_label)
+SELECT e.id, e.occurred_at, e.actor_type, e.actor_id, e.actor_label, e.action, e.organization_id,
+       e.user_id, e.target_type, e.target_id, e.changes, e.ip, e.user_agent, e.request_id,
+       COALESCE(e.organization_name, (SELECT o.display_name FROM organizations o WHERE o.id = e.organization_id)),
+       COALESCE(e.user_label, (SELECT u.email FROM users u WHERE u.id = e.user_id)),
+       e.target_label
 FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-            $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::text[], $13::text[], $14::text[])
-     AS t (id, occurred_at, actor_type, actor_id, actor_label, action, organization_id,
-           user_id, target_type, target_id, changes, ip, user_agent, request_id);
+            $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::text[], $13::text[], $14::text[],
+            $15::text[], $16::text[], $17::text[])
+     AS e (id, occurred_at, actor_type, actor_id, actor_label, action, organization_id,
+           user_id, target_type, target_id, changes, ip, user_agent, request_id,
+           organization_name, user_label, target_label);
 
 -- name: organizations-without-active-holder
 -- Which of the organizations have no active member holding role $2.
