@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -63,13 +64,14 @@ func (h bulkInviteHandler) renderForm(c echo.Context, status int, f orgs.BulkInv
 }
 
 // preview reads the list (typed or a CSV file) and shows what sending it
-// would do, writing nothing.
+// would do, writing nothing: the invitations are sent and rolled back, so a
+// row the send would refuse shows failing here.
 func (h bulkInviteHandler) preview(c echo.Context) error {
 	f := orgs.BulkInviteForm{List: c.FormValue("addresses"), Role: c.FormValue("role")}
 	rows, err := bulkRows(c, f.List)
 	var plan invitations.BulkPlan
 	if err == nil {
-		plan, err = h.inv.PlanBulk(c.Request().Context(), c.Param("org"), rows, f.Role)
+		plan, err = h.inv.PlanBulk(c.Request().Context(), c.Param("org"), adminFrom(c).Email, rows, f.Role)
 	}
 	if status, ok := orgFormFailure(err, &f.Errors, &f.Problem, "addresses", "file", "role"); ok {
 		return h.renderForm(c, status, f)
@@ -134,15 +136,37 @@ func (h bulkInviteHandler) renderResult(c echo.Context, plan invitations.BulkPla
 	d.Summary = bulkSummary(plan, done)
 	title := "Check the invitations"
 	if done {
-		title = "Invitations sent"
+		d.Title = bulkDoneTitle(plan)
+		title = d.Title
 	}
 	return render(c, http.StatusOK, orgs.BulkInviteReview(newPage(c, title+" · "+o.DisplayName, views.NavOrganizations), d))
 }
 
+// bulkDoneTitle says how many of the list's addresses got their mail:
+// "3 invitations sent", "2 of 3 sent", "No invitations sent".
+func bulkDoneTitle(plan invitations.BulkPlan) string {
+	sent := 0
+	for _, r := range plan.Rows {
+		if r.Sent {
+			sent++
+		}
+	}
+	switch {
+	case sent == 0:
+		return "No invitations sent"
+	case sent == len(plan.Rows):
+		return orgPlural(sent, "invitation", "invitations") + " sent"
+	}
+	return fmt.Sprintf("%d of %d sent", sent, len(plan.Rows))
+}
+
 // bulkOutcomeWords says what happens (or happened) to one address.
 func bulkOutcomeWords(r invitations.BulkRow, done bool) (label, tone string) {
-	if r.Failed {
+	if r.Failed && done {
 		return "Failed", "danger"
+	}
+	if r.Failed {
+		return "Will fail", "danger"
 	}
 	words := map[invitations.Outcome][3]string{
 		invitations.InviteNew:      {"New person, invited", "Invited (new person)", "success"},
@@ -205,8 +229,11 @@ func bulkSummary(plan invitations.BulkPlan, done bool) []string {
 			out = append(out, s.preview)
 		}
 	}
-	if failed > 0 {
+	switch {
+	case failed > 0 && done:
 		out = append(out, orgPlural(failed, "invitation", "invitations")+" failed: see why below.")
+	case failed > 0:
+		out = append(out, orgPlural(failed, "invitation", "invitations")+" will fail and not be sent: see why below.")
 	}
 	if !done && plan.Sending() == 0 {
 		out = append(out, "Nothing would be sent. Change the list to go on.")

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"roster/internal/adminauth"
 	"roster/internal/directory"
@@ -126,7 +127,7 @@ func TestBulkInviteConsole(t *testing.T) {
 
 	// Confirm sends the good ones.
 	res = ed.PostForm(base+"/confirm", url.Values{"addresses": {list}, "role": {""}})
-	wantPage(t, res, http.StatusOK, `data-testid="bulk-done-title"`, "Invited 2 people new to Roster.",
+	wantPage(t, res, http.StatusOK, `data-testid="bulk-done-title">2 of 5 sent<`, "Invited 2 people new to Roster.",
 		`data-email="ann@acme.test" data-outcome="invite_new"`)
 	if m := k.membership(o.ID, "bob@acme.test"); m.Status != model.StatusPendingInvite || m.Roles[0].Name != "admin" || *m.InviterEmail != "ed@roster.test" {
 		t.Errorf("bob: %+v", m)
@@ -216,3 +217,83 @@ func TestBulkInviteRefusals(t *testing.T) {
 		t.Error("another org's role is offered")
 	}
 }
+
+// TestBulkInviteSendsWhatItPreviewed: a row the send would refuse shows
+// failing in the preview, with the send's reason; the result counts what
+// went out ("2 of 3 sent", "No invitations sent"); an invitation the expiry
+// job marked expired is previewed and sent as a new one.
+func TestBulkInviteSendsWhatItPreviewed(t *testing.T) {
+	k := newInviteKit(t)
+	o := k.org("Acme", "ada@acme.test")
+	ctx := context.Background()
+	// busy@ has had its five invitation mails this hour: a sixth is refused.
+	busy, err := k.dir.AddMember(ctx, o.ID, directory.UserInput{Email: ptr("busy@acme.test")}, directory.MembershipInput{SendInvitation: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 4 {
+		if _, err := k.dir.ResendInvite(ctx, o.ID, busy.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The setup owner invites.
+	owner := webtest.NewConsoleClient(t, k.srv, "owner@localhost", adminauth.Owner)
+	base := "/organizations/" + o.ID + "/invitations/bulk"
+
+	list := "ann@acme.test\nbusy@acme.test\nbob@acme.test"
+	res := owner.PostForm(base, url.Values{"addresses": {list}})
+	wantPage(t, res, http.StatusOK, `data-testid="bulk-preview-title"`,
+		`data-email="busy@acme.test" data-outcome="remind"`, "Will fail", "too many invitations sent lately",
+		"1 invitation will fail and not be sent", "Send 2 invitations")
+	res = owner.PostForm(base+"/confirm", url.Values{"addresses": {list}})
+	wantPage(t, res, http.StatusOK, `data-testid="bulk-done-title">2 of 3 sent<`, "Failed", "too many invitations sent lately",
+		"1 invitation failed: see why below.")
+	if strings.Contains(res.Body, "Invitations sent") {
+		t.Error("the result says every invitation was sent")
+	}
+	for _, e := range []string{"ann@acme.test", "bob@acme.test"} {
+		if m := k.membership(o.ID, e); m.Status != model.StatusPendingInvite || m.InviterEmail != nil {
+			t.Errorf("%s: %s, inviter %v", e, m.Status, m.InviterEmail)
+		}
+	}
+
+	// Nothing to send: the preview has no send button, and a send anyway
+	// says nothing went.
+	res = owner.PostForm(base, url.Values{"addresses": {"busy@acme.test"}})
+	wantPage(t, res, http.StatusOK, "Nothing would be sent.")
+	if strings.Contains(res.Body, `data-testid="bulk-confirm"`) {
+		t.Error("a preview sending nothing offers to send")
+	}
+	res = owner.PostForm(base+"/confirm", url.Values{"addresses": {"busy@acme.test"}})
+	wantPage(t, res, http.StatusOK, `data-testid="bulk-done-title">No invitations sent<`)
+
+	// An expired invitation (marked so by the job) is invited again.
+	k.srv.Clock.Advance(16 * 24 * time.Hour)
+	if n := runExpiryJob(t, k.srv); n < 1 {
+		t.Fatalf("the expiry job marked %d", n)
+	}
+	if m := k.membership(o.ID, "ann@acme.test"); m.Status != model.StatusInviteExpired {
+		t.Fatalf("ann: %s", m.Status)
+	}
+	owner = webtest.NewConsoleClient(t, k.srv, "owner@localhost", adminauth.Owner) // the old session timed out
+	res = owner.PostForm(base, url.Values{"addresses": {"ann@acme.test"}})
+	wantPage(t, res, http.StatusOK, `data-email="ann@acme.test" data-outcome="reinvite"`, "Expired: new invitation", "Send 1 invitation")
+	res = owner.PostForm(base+"/confirm", url.Values{"addresses": {"ann@acme.test"}})
+	wantPage(t, res, http.StatusOK, `data-testid="bulk-done-title">1 invitation sent<`, "Invited again")
+	if m := k.membership(o.ID, "ann@acme.test"); m.Status != model.StatusPendingInvite {
+		t.Errorf("ann after the send: %s", m.Status)
+	}
+	// One at a time too: the invite form invites an expired invitee again.
+	k.srv.Clock.Advance(16 * 24 * time.Hour)
+	runExpiryJob(t, k.srv)
+	owner = webtest.NewConsoleClient(t, k.srv, "owner@localhost", adminauth.Owner)
+	res = owner.PostForm("/organizations/"+o.ID+"/invitations", url.Values{"email": {"bob@acme.test"}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("inviting an expired invitee: %d\n%.2000s", res.Status, res.Body)
+	}
+	if m := k.membership(o.ID, "bob@acme.test"); m.Status != model.StatusPendingInvite {
+		t.Errorf("bob after the invite form: %s", m.Status)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

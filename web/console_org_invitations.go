@@ -70,10 +70,9 @@ func (h orgsHandler) invite(c echo.Context) error {
 	for _, r := range form["role"] {
 		f.Roles = append(f.Roles, orgs.Option{Value: r, Checked: true})
 	}
-	inviter := adminFrom(c).Email
 	u, err := h.dir.AddMember(c.Request().Context(), c.Param("org"),
 		directory.UserInput{Email: &f.Email},
-		directory.MembershipInput{Roles: form["role"], InviterEmail: &inviter, SendInvitation: true})
+		directory.MembershipInput{Roles: form["role"], InvitedBy: adminFrom(c).Email, SendInvitation: true})
 	if status, ok := orgFormFailure(err, &f.Errors, &f.Problem, "email", "roles"); ok {
 		return h.renderInvitations(c, status, f)
 	}
@@ -119,12 +118,12 @@ func (h orgsHandler) confirmRevokeInvitation(c echo.Context) error {
 		Title: "Revoke the invitation of " + impact.User.Email + "?",
 		Consequences: []string{
 			"The link in their invitation email stops working, and they are no longer listed as invited.",
-			orgAccountFate(impact),
 		},
+		Account: orgAccountFate(impact), DeletesAccount: impact.DeletesUser,
 		Action: back + "/" + impact.User.ID + "/revoke", Button: "Revoke invitation", Cancel: back,
 	}
 	if impact.Membership.Status != model.StatusPendingInvite && impact.Membership.Status != model.StatusInviteExpired {
-		d.Problem = impact.User.Email + " has already accepted; remove them as a member instead."
+		d.Problem, d.Blocked = impact.User.Email+" has already accepted; remove them as a member instead.", true
 	}
 	return render(c, http.StatusOK, orgs.Confirm(newPage(c, "Revoke invitation", views.NavOrganizations), d))
 }
@@ -137,12 +136,18 @@ func (h orgsHandler) revokeInvitation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = h.dir.RevokeInvitation(ctx, orgID, userID)
+	err = h.dir.RevokeInvitation(ctx, orgID, userID, orgAccountShown(c))
 	if errors.Is(err, apperr.ErrFailedPrecondition) {
 		return orgRedirect(c, views.FlashError, orgErrorMessage(err)+".", back)
 	}
 	if err != nil {
 		return err
 	}
-	return orgRedirect(c, views.FlashSuccess, "Revoked the invitation of "+impact.User.Email+".", back)
+	msg := "Revoked the invitation of " + impact.User.Email + "."
+	if gone, err := h.orgAccountGone(c, userID); err != nil {
+		return err
+	} else if gone {
+		msg += " Their user account was deleted, as they had no other organization."
+	}
+	return orgRedirect(c, views.FlashSuccess, msg, back)
 }

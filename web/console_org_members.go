@@ -145,22 +145,43 @@ func (h orgsHandler) confirmRemoveMember(c echo.Context) error {
 		Consequences: []string{
 			fmt.Sprintf("Their membership ends, with its roles (%s).", orgOrDefault(strings.Join(orgRoleNames(impact.Membership.Roles), ", "), "none")),
 			"Their sessions in this organization end at once.",
-			orgAccountFate(impact),
 		},
+		Account: orgAccountFate(impact), DeletesAccount: impact.DeletesUser,
 		Action: base + "/remove", Button: "Remove member", Cancel: base,
+	}
+	if impact.LastAdmin {
+		d.Problem, d.Blocked, d.Cancel = email+" is the last admin of "+o.DisplayName+
+			", and an organization keeps at least one while it exists. Make another member admin first, or delete the organization.", true, base
 	}
 	return render(c, http.StatusOK, orgs.Confirm(newPage(c, "Remove "+email, views.NavOrganizations), d))
 }
 
-// orgAccountFate says what becomes of the user's account when they leave.
+// orgAccountFate says what becomes of the user's account when their
+// membership ends, in words that cannot be misread.
 func orgAccountFate(impact directory.RemovalImpact) string {
 	switch {
 	case impact.DeletesUser:
-		return "This is their only organization, so their user account is deleted too, with all their sessions."
+		return "Their user account is deleted too: this is their only organization, and this environment deletes users left without one. " +
+			"Their sign-in methods and sessions go with it, and it cannot be undone."
 	case impact.OtherOrganizations == 0:
-		return "This is their only organization, but their user account stays: this environment keeps users without organizations."
+		return "Their user account is not deleted: this is their only organization, but this environment keeps users without one. They can be invited again."
 	}
-	return fmt.Sprintf("Their user account stays: they still belong to %s.", orgPlural(impact.OtherOrganizations, "other organization", "other organizations"))
+	return fmt.Sprintf("Their user account is not deleted: they still belong to %s.", orgPlural(impact.OtherOrganizations, "other organization", "other organizations"))
+}
+
+// orgAccountShown reads the confirmation page's word on the account: the
+// removal deletes it only when the page said so (orgs.ConfirmData).
+func orgAccountShown(c echo.Context) *bool {
+	return directory.DeleteOrphanAsShown(c.FormValue("account") == "delete")
+}
+
+// orgAccountGone says, after a removal, whether the user's account went.
+func (h orgsHandler) orgAccountGone(c echo.Context, userID string) (bool, error) {
+	_, err := h.dir.User(c.Request().Context(), userID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return true, nil
+	}
+	return false, err
 }
 
 func (h orgsHandler) removeMember(c echo.Context) error {
@@ -170,7 +191,7 @@ func (h orgsHandler) removeMember(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = h.dir.RemoveMembership(ctx, orgID, userID, nil)
+	err = h.dir.RemoveMembership(ctx, orgID, userID, orgAccountShown(c))
 	if errors.Is(err, apperr.ErrFailedPrecondition) {
 		// The last admin: say why on the member's page, where the fix is.
 		return orgRedirect(c, views.FlashError, "Not removed: "+orgErrorMessage(err)+".", "/organizations/"+orgID+"/members/"+userID)
@@ -179,7 +200,9 @@ func (h orgsHandler) removeMember(c echo.Context) error {
 		return err
 	}
 	msg := "Removed " + impact.User.Email + " from " + impact.Membership.OrganizationName + "."
-	if impact.DeletesUser {
+	if gone, err := h.orgAccountGone(c, userID); err != nil {
+		return err
+	} else if gone {
 		msg += " Their user account was deleted, as they had no other organization."
 	}
 	return orgRedirect(c, views.FlashSuccess, msg, "/organizations/"+orgID+"/members")

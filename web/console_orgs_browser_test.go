@@ -216,15 +216,21 @@ func TestOrgsInBrowser(t *testing.T) {
 	carolRow := `[data-testid="member-row"][data-email="carol@acme.test"] `
 	daveRow := `[data-testid="member-row"][data-email="dave@acme.test"] `
 
-	// Carol is the only active admin while Dave is active: refused.
+	// Carol is the only active admin: the removal step says why she cannot
+	// go, before any click, and offers no button to try.
 	k.clickThen(carolRow+orgSel("member-manage"), "member-roles-form")
 	k.clickThen(orgSel("member-remove"), "confirm-form")
-	if got := k.text("confirm-consequences"); !strings.Contains(got, "sessions in this organization end") || !strings.Contains(got, "user account is deleted too") {
-		t.Errorf("the removal step says %q", got)
+	if got := k.text("form-problem"); !strings.Contains(got, "carol@acme.test is the last admin of Acme Corporation") || !strings.Contains(got, "Make another member admin first, or delete the organization.") {
+		t.Errorf("the removal step of the last admin says %q", got)
+	}
+	if n := k.count(orgSel("confirm-submit")); n != 0 {
+		t.Error("the last admin's removal step has a remove button")
+	}
+	if got := k.text("confirm-account"); !strings.Contains(got, "Their user account is not deleted") {
+		t.Errorf("the removal step says of the account %q", got)
 	}
 	k.noProblems("remove confirmation")
-	k.clickThen(orgSel("confirm-submit"), "flash")
-	k.wantFlash("error", "last active admin")
+	b.Screenshot("org-remove-last-admin")
 
 	// Make Dave an admin, then Carol may go.
 	k.open("/organizations/"+orgID+"/members", "members-table")
@@ -235,11 +241,24 @@ func TestOrgsInBrowser(t *testing.T) {
 	)
 	k.clickThen(orgSel("member-roles-submit"), "flash")
 	k.wantFlash("success", "Changed the roles of dave@acme.test to admin.")
+	// Where the environment deletes users left without an organization,
+	// the removal step says in plain words that Carol's account goes too.
+	if _, err := srv.DB.Exec(`UPDATE environment_settings SET delete_users_without_memberships = true`); err != nil {
+		t.Fatal(err)
+	}
 	k.open("/organizations/"+orgID+"/members?q=carol", "members-table")
 	k.clickThen(carolRow+orgSel("member-manage"), "member-roles-form")
 	k.clickThen(orgSel("member-remove"), "confirm-form")
+	if got := k.text("confirm-consequences"); !strings.Contains(got, "sessions in this organization end") ||
+		!strings.Contains(got, "Their user account is deleted too: this is their only organization") {
+		t.Errorf("the removal step says %q", got)
+	}
+	if got := k.attr("confirm-account", "data-deletes-account"); got != "true" {
+		t.Errorf("data-deletes-account %q", got)
+	}
+	b.Screenshot("org-remove-deletes-account")
 	k.clickThen(orgSel("confirm-submit"), "flash")
-	k.wantFlash("success", "Removed carol@acme.test")
+	k.wantFlash("success", "Removed carol@acme.test from Acme Corporation. Their user account was deleted")
 	if n := k.count(carolRow); n != 0 {
 		t.Error("carol is still listed")
 	}

@@ -64,6 +64,15 @@ func (k orgKit) invite(orgID, email string) model.User {
 	return u
 }
 
+// deleteOrphans turns on the environment setting that deletes users left
+// without an organization (off by default).
+func (k orgKit) deleteOrphans() {
+	k.t.Helper()
+	if _, err := k.srv.DB.Exec(`UPDATE environment_settings SET delete_users_without_memberships = true`); err != nil {
+		k.t.Fatal(err)
+	}
+}
+
 func (k orgKit) count(query string, args ...any) int {
 	k.t.Helper()
 	return countRows(k.t, k.srv, query, args...)
@@ -376,13 +385,14 @@ func TestOrgMembers(t *testing.T) {
 	dinesh := k.member(o.ID, "dinesh@hooli.test")
 	both := k.member(o.ID, "jared@hooli.test")
 	k.member(other.ID, "jared@hooli.test")
-	k.member(o.ID, "erlich@hooli.test")
+	erlich := k.member(o.ID, "erlich@hooli.test")
 	k.invite(o.ID, "newbie@hooli.test")
 	base := "/organizations/" + o.ID + "/members"
 
 	res := ed.Get(base)
 	wantStatus(t, "members", res, http.StatusOK)
 	orgWantText(t, "members", res.Body, "gavin@hooli.test", "dinesh@hooli.test", "newbie@hooli.test", "5 members")
+	monica := k.member(o.ID, "monica@hooli.test")
 	orgLacksText(t, "members", res.Body, "richard@pp.test")
 	res = ed.Get(base + "?q=dine")
 	orgWantText(t, "search", res.Body, "dinesh@hooli.test")
@@ -416,22 +426,53 @@ func TestOrgMembers(t *testing.T) {
 	wantStatus(t, "demote the last admin", res, http.StatusBadRequest)
 	orgWantText(t, "demote the last admin", res.Body, "last active admin", `data-testid="form-problem"`)
 
-	// Removal: the confirmation says what happens to the account.
+	// Removal: the confirmation says what happens to the account. By
+	// default a user left without an org is kept, and the page says so.
 	res = ed.Get(base + "/" + dinesh.ID + "/remove")
 	wantStatus(t, "confirm remove", res, http.StatusOK)
-	orgWantText(t, "confirm remove", res.Body, "Their sessions in this organization end at once.", "their user account is deleted too")
+	orgWantText(t, "confirm remove", res.Body, "Their sessions in this organization end at once.",
+		`data-deletes-account="false"`, "Their user account is not deleted: this is their only organization, but this environment keeps users without one.")
+	orgLacksText(t, "confirm remove", res.Body, `name="account"`)
 	res = ed.Get(base + "/" + both.ID + "/remove")
-	orgWantText(t, "confirm remove of a two-org user", res.Body, "Their user account stays: they still belong to 1 other organization.")
+	orgWantText(t, "confirm remove of a two-org user", res.Body, "Their user account is not deleted: they still belong to 1 other organization.")
 	page = orgFollow(t, ed, "remove", ed.PostForm(base+"/"+dinesh.ID+"/remove", nil), base)
-	orgWantText(t, "removed", page.Body, "Removed dinesh@hooli.test from Hooli. Their user account was deleted")
-	if n := k.count(`SELECT count(*) FROM users WHERE id = $1`, dinesh.ID); n != 0 {
-		t.Error("the user without another org was kept")
+	orgWantText(t, "removed", page.Body, "Removed dinesh@hooli.test from Hooli.")
+	orgLacksText(t, "removed", page.Body, "account was deleted")
+	if n := k.count(`SELECT count(*) FROM users WHERE id = $1`, dinesh.ID); n != 1 {
+		t.Error("the user without another org was deleted by default")
 	}
 	orgFollow(t, ed, "remove jared", ed.PostForm(base+"/"+both.ID+"/remove", nil), base)
 	if n := k.count(`SELECT count(*) FROM memberships WHERE user_id = $1`, both.ID); n != 1 {
 		t.Errorf("jared has %d memberships, want the other org's", n)
 	}
-	// The last admin, with others active: refused, said in a flash.
+
+	// Where the environment deletes such users, the page says so in plain
+	// words, and its form carries that word: the account goes only then.
+	k.deleteOrphans()
+	res = ed.Get(base + "/" + erlich.ID + "/remove")
+	orgWantText(t, "confirm remove, deleting", res.Body, `data-deletes-account="true"`,
+		"Their user account is deleted too: this is their only organization, and this environment deletes users left without one.",
+		`<input type="hidden" name="account" value="delete">`)
+	page = orgFollow(t, ed, "remove, deleting", ed.PostForm(base+"/"+erlich.ID+"/remove", url.Values{"account": {"delete"}}), base)
+	orgWantText(t, "removed, deleting", page.Body, "Removed erlich@hooli.test from Hooli. Their user account was deleted")
+	if n := k.count(`SELECT count(*) FROM users WHERE id = $1`, erlich.ID); n != 0 {
+		t.Error("the user without another org was kept")
+	}
+	// A form that did not say so (a page from before the setting changed)
+	// removes the membership and keeps the account.
+	page = orgFollow(t, ed, "remove, unwarned", ed.PostForm(base+"/"+monica.ID+"/remove", nil), base)
+	orgLacksText(t, "removed, unwarned", page.Body, "account was deleted")
+	if n := k.count(`SELECT count(*) FROM users WHERE id = $1`, monica.ID); n != 1 {
+		t.Error("an account was deleted though its page did not say so")
+	}
+
+	// The last admin cannot be removed while the org exists: the page says
+	// why and offers no button; a post anyway is refused, said in a flash.
+	res = ed.Get(base + "/" + gavin + "/remove")
+	wantStatus(t, "confirm remove of the last admin", res, http.StatusOK)
+	orgWantText(t, "confirm remove of the last admin", res.Body, `data-testid="form-problem"`,
+		"gavin@hooli.test is the last admin of Hooli", "Make another member admin first, or delete the organization.")
+	orgLacksText(t, "confirm remove of the last admin", res.Body, `data-testid="confirm-submit"`)
 	res = ed.PostForm(base+"/"+gavin+"/remove", nil)
 	page = orgFollow(t, ed, "remove the last admin", res, base+"/"+gavin)
 	orgWantText(t, "remove the last admin", page.Body, `data-kind="error"`, "Not removed: This member is the last active admin")
@@ -496,17 +537,35 @@ func TestOrgInvitations(t *testing.T) {
 	page = orgFollow(t, ed, "resend to a member", ed.PostForm(base+"/"+art+"/resend", nil), base)
 	orgWantText(t, "resend to a member", page.Body, `data-kind="error"`, "already accepted")
 
+	// Revoking: by default the invited user stays, and the page says so.
+	newman := k.invite(o.ID, "newman@vandelay.test")
+	res = ed.Get(base + "/" + newman.ID + "/revoke")
+	wantStatus(t, "confirm revoke, keeping", res, http.StatusOK)
+	orgWantText(t, "confirm revoke, keeping", res.Body, "stops working", `data-deletes-account="false"`, "Their user account is not deleted")
+	page = orgFollow(t, ed, "revoke, keeping", ed.PostForm(base+"/"+newman.ID+"/revoke", nil), base)
+	orgWantText(t, "revoke, keeping", page.Body, "Revoked the invitation of newman@vandelay.test.")
+	orgLacksText(t, "revoke, keeping", page.Body, "account was deleted")
+	if n := k.count(`SELECT count(*) FROM users WHERE id = $1`, newman.ID); n != 1 {
+		t.Error("the invited user was deleted by default")
+	}
+	// Where the environment deletes users left without an org, the page
+	// says the account goes too.
+	k.deleteOrphans()
 	res = ed.Get(base + "/" + george + "/revoke")
 	wantStatus(t, "confirm revoke", res, http.StatusOK)
-	orgWantText(t, "confirm revoke", res.Body, "stops working", "their user account is deleted too")
-	page = orgFollow(t, ed, "revoke", ed.PostForm(base+"/"+george+"/revoke", nil), base)
-	orgWantText(t, "revoke", page.Body, "Revoked the invitation of george@vandelay.test.", "No open invitations")
+	orgWantText(t, "confirm revoke", res.Body, "stops working", `data-deletes-account="true"`, "Their user account is deleted too")
+	page = orgFollow(t, ed, "revoke", ed.PostForm(base+"/"+george+"/revoke", url.Values{"account": {"delete"}}), base)
+	orgWantText(t, "revoke", page.Body, "Revoked the invitation of george@vandelay.test. Their user account was deleted", "No open invitations")
 	if n := k.count(`SELECT count(*) FROM users WHERE id = $1`, george); n != 0 {
 		t.Error("the invited user without another org was kept")
 	}
-	if n := k.count(`SELECT count(*) FROM audit_events WHERE action = 'invitation.revoked' AND organization_id = $1`, o.ID); n != 1 {
+	if n := k.count(`SELECT count(*) FROM audit_events WHERE action = 'invitation.revoked' AND organization_id = $1`, o.ID); n != 2 {
 		t.Errorf("%d invitation.revoked events", n)
 	}
+	// An accepted invitation: the page explains and has no button.
+	res = ed.Get(base + "/" + art + "/revoke")
+	orgWantText(t, "confirm revoke of a member", res.Body, "has already accepted; remove them as a member instead.")
+	orgLacksText(t, "confirm revoke of a member", res.Body, `data-testid="confirm-submit"`)
 	page = orgFollow(t, ed, "revoke a member", ed.PostForm(base+"/"+art+"/revoke", nil), base)
 	orgWantText(t, "revoke a member", page.Body, `data-kind="error"`, "already accepted")
 
@@ -653,6 +712,7 @@ func TestOrgDelete(t *testing.T) {
 	k.member(o.ID, "jim@dm.test")
 	k.member(o.ID, "david@wh.test")
 	base := "/organizations/" + o.ID + "/delete"
+	k.deleteOrphans()
 
 	res := ed.Get(base)
 	wantStatus(t, "confirm", res, http.StatusOK)

@@ -27,6 +27,7 @@ type APIError struct {
 type APIErrorDetail struct {
 	ErrorCode       string                  `json:"error_code"`
 	FieldViolations []apperr.FieldViolation `json:"field_violations"` // never null
+	Reason          string                  `json:"reason,omitempty"` // a refusal's stable name, e.g. LAST_ADMIN
 }
 
 // statusOf is the one mapping from service error codes to HTTP statuses.
@@ -65,6 +66,7 @@ type failure struct {
 	title      string
 	message    string
 	violations []apperr.FieldViolation
+	reason     string
 	retryAfter int // seconds, for Retry-After; 0: none
 }
 
@@ -111,6 +113,7 @@ func classify(err error) (f failure, known bool) {
 		f.code = string(ae.Code)
 		f.message = ae.Message
 		f.violations = ae.Violations
+		f.reason = ae.Reason
 	case errors.As(err, &code):
 		f.status = statusOf[code]
 		f.code = string(code)
@@ -192,7 +195,7 @@ func newErrorHandler(log *slog.Logger, secrets *tokenPaths) echo.HTTPErrorHandle
 				if vs == nil {
 					vs = []apperr.FieldViolation{}
 				}
-				body.Details = append(body.Details, APIErrorDetail{ErrorCode: f.code, FieldViolations: vs})
+				body.Details = append(body.Details, APIErrorDetail{ErrorCode: f.code, FieldViolations: vs, Reason: f.reason})
 			}
 			werr = c.JSON(f.status, body)
 		default:

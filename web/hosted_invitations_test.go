@@ -157,7 +157,7 @@ func TestInvitationClosedLinks(t *testing.T) {
 	}
 	for _, email := range []string{"rev@acme.test", "kept@beta.test"} {
 		u, _ := k.dir.UserByEmail(context.Background(), email)
-		if err := k.dir.RevokeInvitation(context.Background(), o.ID, u.ID); err != nil {
+		if err := k.dir.RevokeInvitation(context.Background(), o.ID, u.ID, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

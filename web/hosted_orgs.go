@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"roster/internal/apperr"
+	"roster/internal/directory"
 	"roster/internal/enduser"
 	"roster/internal/model"
 	"roster/views"
@@ -20,7 +21,7 @@ import (
 // from "my organizations" (internal/invitations). Nil hides the buttons.
 type invitationResponder interface {
 	AcceptForUser(ctx context.Context, userID, orgID string) error
-	DeclineForUser(ctx context.Context, userID, orgID string) error
+	DeclineForUser(ctx context.Context, userID, orgID string, deleteOrphan *bool) error
 }
 
 // hostedOrgsHandler serves a signed-in end user's organizations: the
@@ -192,12 +193,14 @@ func (h hostedOrgsHandler) renderLeave(c echo.Context, impact enduser.LeaveImpac
 	}
 	return render(c, http.StatusOK, hosted.Leave(p, hosted.LeaveData{
 		OrgID: m.OrganizationID, OrgName: m.OrganizationName, Roles: roleNamesOf(m), Decline: decline,
-		DeletesAccount: impact.DeletesAccount, Current: impact.CurrentOrganization,
+		DeletesAccount: impact.DeletesAccount, Only: impact.Only, Current: impact.CurrentOrganization,
+		LastAdmin: impact.LastAdmin && !decline,
 	}))
 }
 
 // leave removes the user from the org. The directory's refusal (the last
-// admin of an org with other members) comes back as a message.
+// admin) comes back as a message. The account goes only when the page said
+// so (account=delete).
 func (h hostedOrgsHandler) leave(c echo.Context) error {
 	ctx, sess, orgID := c.Request().Context(), h.auth.currentUser(c), c.Param("org")
 	impact, err := h.users.LeaveImpact(ctx, sess, orgID)
@@ -205,7 +208,11 @@ func (h hostedOrgsHandler) leave(c echo.Context) error {
 		return err
 	}
 	name := impact.Membership.OrganizationName
-	deleted, err := h.users.Leave(ctx, sess, orgID)
+	deleted, err := h.users.Leave(ctx, sess, orgID, c.FormValue("account") == "delete")
+	var ae *apperr.Error
+	if errors.As(err, &ae) && ae.Reason == directory.ReasonLastAdmin {
+		return h.flashTo(c, views.FlashError, "You cannot leave "+name+": you are its last admin. Someone else must be made an admin first, or the organization deleted.", hostedHome)
+	}
 	if refusal := precondition(err); refusal != "" {
 		return h.flashTo(c, views.FlashError, "You cannot leave "+name+": "+refusal, hostedHome)
 	}
@@ -260,7 +267,7 @@ func (h hostedOrgsHandler) decline(c echo.Context) error {
 		return err
 	}
 	name := impact.Membership.OrganizationName
-	err = h.invites.DeclineForUser(ctx, sess.UserID, orgID)
+	err = h.invites.DeclineForUser(ctx, sess.UserID, orgID, directory.DeleteOrphanAsShown(c.FormValue("account") == "delete"))
 	if refusal := precondition(err); refusal != "" {
 		return h.flashTo(c, views.FlashError, refusal, hostedHome)
 	}

@@ -191,15 +191,19 @@ func TestHostedCodeAndOrgsInBrowser(t *testing.T) {
 		t.Errorf("%d memberships left", n)
 	}
 
-	// Acme has another active member now: Ann, its last admin, may not leave.
+	// Ann is Acme's last admin: she may not leave while it exists, and the
+	// step says so before any click, with no button to try.
 	k.member(acme.ID, "carl@acme.test")
 	s.open("/my-organizations", "my-orgs")
 	s.clickThen(siSel("leave-org"), "leave-org-confirm")
-	s.clickThen(siSel("confirm-leave"), "my-orgs")
-	if got := s.text("flash"); !strings.Contains(got, "You cannot leave Acme Corp") {
-		t.Errorf("the last admin's leave says %q", got)
+	if got := s.text("leave-last-admin"); !strings.Contains(got, "You are the last admin of Acme Corp") {
+		t.Errorf("the last admin's leave step says %q", got)
+	}
+	if n := s.count(siSel("confirm-leave")); n != 0 {
+		t.Error("the last admin's leave step has a leave button")
 	}
 	s.noProblems("refused leave")
+	s.b.Screenshot("hosted-leave-last-admin")
 }
 
 func TestHostedPasswordInBrowser(t *testing.T) {

@@ -551,20 +551,28 @@ func TestHostedLeaveOrganization(t *testing.T) {
 	k.signIn(c, "ann@acme.test")
 	c.PostForm("/switch-organization", url.Values{"org_id": {acme.ID}})
 
-	// The last admin of Acme (where Carl is still active) cannot leave.
+	// The last admin of Acme cannot leave while it exists: the page says
+	// why before any click, and has no button; a post anyway is refused.
 	page := c.Get("/my-organizations/" + acme.ID + "/leave")
-	wantHas(t, "confirm", page.Body, "Leave Acme?", `data-testid="confirm-leave"`)
+	wantHas(t, "confirm", page.Body, "You cannot leave Acme yet", `data-testid="leave-last-admin"`,
+		"You are the last admin of Acme", "Someone else must be made an admin first, or the organization deleted.")
+	if strings.Contains(page.Body, `data-testid="confirm-leave"`) {
+		t.Error("the last admin's leave page offers to leave")
+	}
 	res := c.PostForm("/my-organizations/"+acme.ID+"/leave", nil)
 	if res.Location != "/my-organizations" {
 		t.Fatalf("leave refused: %d → %q", res.Status, res.Location)
 	}
 	page = c.Get("/my-organizations")
-	wantHas(t, "refusal", page.Body, `data-kind="error"`, "You cannot leave Acme", "last active admin")
+	wantHas(t, "refusal", page.Body, `data-kind="error"`, "You cannot leave Acme: you are its last admin.")
 	if _, status, org := k.session(c); status != "ACTIVE" || org == nil || *org != acme.ID {
 		t.Errorf("a refused leave moved the session: %s %v", status, org)
 	}
 
 	// Leaving Beta, where Ann is a plain member, works; she stays signed in.
+	page = c.Get("/my-organizations/" + beta.ID + "/leave")
+	wantHas(t, "confirm", page.Body, "Leave Beta?", `data-testid="confirm-leave"`, `data-testid="leave-keeps-account"`,
+		"Your account is not deleted: you stay in your other organizations.")
 	res = c.PostForm("/my-organizations/"+beta.ID+"/leave", nil)
 	if res.Location != "/my-organizations" {
 		t.Fatalf("leave: → %q", res.Location)
@@ -590,6 +598,42 @@ func TestHostedLeaveOrganization(t *testing.T) {
 
 	// Another org's leave page is not found.
 	wantStatus(t, "leave a stranger's org", c.Get("/my-organizations/"+beta.ID+"/leave"), http.StatusNotFound)
+
+	// Leaving one's only org keeps the account by default, and says so.
+	dave := webtest.NewVisitorClient(t, k.srv)
+	k.member(beta.ID, "dave@beta.test")
+	k.signIn(dave, "dave@beta.test")
+	page = dave.Get("/my-organizations/" + beta.ID + "/leave")
+	wantHas(t, "only org, kept", page.Body, `data-testid="leave-keeps-account"`, "Your account is not deleted: you can still sign in")
+	if strings.Contains(page.Body, `name="account"`) {
+		t.Error("a page that keeps the account asks to delete it")
+	}
+	dave.PostForm("/my-organizations/"+beta.ID+"/leave", nil)
+	if _, status, _ := k.session(dave); status != "ACTIVE" || k.count(`SELECT count(*) FROM users WHERE email = 'dave@beta.test'`) != 1 {
+		t.Errorf("leaving the only org by default: session %s, the account gone", status)
+	}
+
+	// Where the environment deletes users left without one, the page warns
+	// in plain words and its form says so; only then does the account go.
+	k.exec(`UPDATE environment_settings SET delete_users_without_memberships = true`)
+	erin, frank := webtest.NewVisitorClient(t, k.srv), webtest.NewVisitorClient(t, k.srv)
+	k.member(beta.ID, "erin@beta.test")
+	k.member(beta.ID, "frank@beta.test")
+	k.signIn(erin, "erin@beta.test")
+	k.signIn(frank, "frank@beta.test")
+	page = erin.Get("/my-organizations/" + beta.ID + "/leave")
+	wantHas(t, "only org, deleted", page.Body, `data-testid="leave-deletes-account"`,
+		"This is your only organization, so your account will be deleted too", `<input type="hidden" name="account" value="delete">`)
+	res = erin.PostForm("/my-organizations/"+beta.ID+"/leave", url.Values{"account": {"delete"}})
+	if res.Location != "/signin" || k.count(`SELECT count(*) FROM users WHERE email = 'erin@beta.test'`) != 0 {
+		t.Errorf("leaving when warned: → %q, the account kept", res.Location)
+	}
+	// A form without that word (a page from before the setting changed)
+	// leaves the org and keeps the account.
+	res = frank.PostForm("/my-organizations/"+beta.ID+"/leave", nil)
+	if res.Location != "/my-organizations" || k.count(`SELECT count(*) FROM users WHERE email = 'frank@beta.test'`) != 1 {
+		t.Errorf("leaving unwarned: → %q, the account deleted", res.Location)
+	}
 }
 
 func TestHostedReturnToAllowlist(t *testing.T) {

@@ -31,7 +31,7 @@ func runAdmin(ctx context.Context, args []string) error {
 
 func runAdminLoginLink(ctx context.Context, args []string) error {
 	fs := newFlags("admin login-link [--email E]",
-		"Prints a link that signs its opener in to the console as an owner: once, within 15\nminutes. It is how the first owner gets in before an identity provider is configured\n(ROSTER_ADMIN_OIDC_ISSUER), and the way back in if the provider fails. The link is\nthe last line of the output, alone. Anyone holding it can use it: hand it over safely.")
+		"Prints a link that signs its opener in to the console as an owner: once, within 15\nminutes. It is how the first owner gets in before an identity provider is configured\n(ROSTER_ADMIN_OIDC_ISSUER), and the way back in if the provider fails. The link is\nthe last line of the output, alone. It starts with ROSTER_PUBLIC_URL when set, else with\nthe address the running `roster serve` answers at. Anyone holding it can use it: hand\nit over safely.")
 	email := fs.String("email", "", "the owner's email, shown in the console and the audit log\n(default ROSTER_ADMIN_BOOTSTRAP_EMAIL, owner@localhost unless set)")
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
@@ -50,6 +50,13 @@ func runAdminLoginLink(ctx context.Context, args []string) error {
 	defer closeDB()
 	if err := requireMigrated(ctx, db); err != nil {
 		return err
+	}
+	var running bool
+	if cfg.PublicURL, running, err = servingURL(ctx, db, cfg); err != nil {
+		return err
+	}
+	if !running {
+		fmt.Fprintf(os.Stderr, "No `roster serve` is running on this database: the link is for %s, where it listens by ROSTER_ADDR.\n", cfg.PublicURL)
 	}
 	return printLoginLink(audit.WithActor(ctx, cliActor()), os.Stdout, db, cfg, *email)
 }

@@ -7,7 +7,9 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os/exec"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -129,5 +131,88 @@ func TestServeSetupLink(t *testing.T) {
 	res.Body.Close()
 	if res.Request.URL.Path != "/" || !strings.Contains(string(page), `data-role="owner"`) || !strings.Contains(string(page), "owner@localhost") {
 		t.Fatalf("after using the link: %s %d\n%.800s", res.Request.URL, res.StatusCode, page)
+	}
+}
+
+// TestLoginLinkReachesTheRunningServer: `roster admin login-link`, run in
+// another shell without the server's settings, prints a link to the
+// address the running `roster serve` answers at (here a port it picked
+// itself, ROSTER_ADDR=127.0.0.1:0), not the default port.
+func TestLoginLinkReachesTheRunningServer(t *testing.T) {
+	t.Parallel()
+	dbURL := testkit.NewDBURL(t)
+	cmd := exec.Command(rosterBin, "serve")
+	cmd.Env = env("DATABASE_URL="+dbURL, "ROSTER_ADDR=127.0.0.1:0")
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-done })
+
+	// serve says where it runs before it answers; wait for it to answer.
+	running := regexp.MustCompile(`Roster is running at (http://127\.0\.0\.1:[1-9][0-9]*)\n`)
+	client := &http.Client{Timeout: 5 * time.Second}
+	deadline := time.Now().Add(60 * time.Second)
+	var base string
+	for {
+		if m := running.FindStringSubmatch(stdout.String()); m != nil && base == "" {
+			base = m[1]
+		}
+		if base != "" {
+			if res, err := client.Get(base + "/readyz"); err == nil {
+				res.Body.Close()
+				if res.StatusCode == http.StatusOK {
+					break
+				}
+			}
+		}
+		select {
+		case <-done:
+			t.Fatalf("roster serve exited early\nstderr:\n%s", stderr)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready in time\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	lastLine := func(out string) string {
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		return lines[len(lines)-1]
+	}
+	out, errOut, code := runRoster(t, []string{"DATABASE_URL=" + dbURL}, "admin", "login-link")
+	link := lastLine(out)
+	if code != 0 || !strings.HasPrefix(link, base+"/login/link/") || errOut != "" {
+		t.Fatalf("login-link beside serve at %s: exit %d, link %q, stderr %q", base, code, link, errOut)
+	}
+	res, err := client.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(page), `data-testid="use-link"`) {
+		t.Errorf("opening the printed link: %d\n%.600s", res.StatusCode, page)
+	}
+
+	// ROSTER_PUBLIC_URL, when set, is the address people reach Roster at.
+	out, _, _ = runRoster(t, []string{"DATABASE_URL=" + dbURL, "ROSTER_PUBLIC_URL=https://id.example.com"}, "admin", "login-link")
+	if link := lastLine(out); !strings.HasPrefix(link, "https://id.example.com/login/link/") {
+		t.Errorf("with ROSTER_PUBLIC_URL: %q", link)
+	}
+
+	// Stopped, serve forgets its address: the link is for where serve
+	// listens by default, and stderr says no server is running.
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	out, errOut, _ = runRoster(t, []string{"DATABASE_URL=" + dbURL}, "admin", "login-link")
+	if link := lastLine(out); !strings.HasPrefix(link, "http://127.0.0.1:8080/login/link/") || !strings.Contains(errOut, "No `roster serve` is running") {
+		t.Errorf("with no serve running: link %q, stderr %q", link, errOut)
 	}
 }

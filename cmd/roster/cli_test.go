@@ -208,8 +208,11 @@ func TestCLIDirectory(t *testing.T) {
 	mustContain(t, "member remove", out, "removed "+bob.ID)
 	mustContain(t, "user show", c.ok("user", "show", "bob@acme.test"), "No memberships.")
 
-	// Without --keep-user, the environment's default deletes a user left with no org.
-	out = c.ok("member", "remove", "--org", acme.ID, "--email", "carol@acme.test")
+	// With --delete-user, a user left with no org goes too.
+	if _, _, code := runRoster(t, c.env, "member", "remove", "--org", acme.ID, "--email", "carol@acme.test", "--keep-user", "--delete-user"); code != 2 {
+		t.Errorf("--keep-user with --delete-user: exit %d, want 2", code)
+	}
+	out = c.ok("member", "remove", "--org", acme.ID, "--email", "carol@acme.test", "--delete-user")
 	mustContain(t, "member remove", out, "removed carol@acme.test", "deleted user")
 	c.fails("user", "show", "carol@acme.test")
 

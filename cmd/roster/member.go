@@ -64,14 +64,18 @@ func runMemberAdd(ctx context.Context, args []string) error {
 }
 
 func runMemberRemove(ctx context.Context, args []string) error {
-	fs := newFlags("member remove --org ORG_ID (--user USER_ID | --email E) [--keep-user]",
-		"Removes the person from the organization and ends their sessions there at once.\nThe org's last active admin cannot be removed while other members are active.\nA user left without any membership is deleted (as the environment setting says)\nunless --keep-user is given.")
+	fs := newFlags("member remove --org ORG_ID (--user USER_ID | --email E) [--keep-user | --delete-user]",
+		"Removes the person from the organization and ends their sessions there at once.\nThe org's last active admin cannot be removed while the org exists: make another\nmember admin first, or delete the org. A user left without any membership is kept\nor deleted as the environment setting says (kept unless it was turned on), or as\n--keep-user or --delete-user says.")
 	orgID := fs.String("org", "", "the organization's id (required)")
 	userID := fs.String("user", "", "the user's id")
 	email := fs.String("email", "", "the user's email, instead of --user")
 	keepUser := fs.Bool("keep-user", false, "keep the user even if this was their last membership")
+	deleteUser := fs.Bool("delete-user", false, "delete the user if this was their last membership")
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
+	}
+	if *keepUser && *deleteUser {
+		return usageErrorf("give --keep-user or --delete-user, not both")
 	}
 	if *orgID == "" {
 		return usageErrorf("--org is required")
@@ -94,8 +98,8 @@ func runMemberRemove(ctx context.Context, args []string) error {
 		who, label = u.ID, u.Email+" ("+u.ID+")"
 	}
 	var deleteOrphan *bool // nil: as the environment setting says
-	if *keepUser {
-		deleteOrphan = new(false)
+	if *keepUser || *deleteUser {
+		deleteOrphan = new(*deleteUser)
 	}
 	if err := dir.RemoveMembership(ctx, *orgID, who, deleteOrphan); err != nil {
 		return plainError(err)

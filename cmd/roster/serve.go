@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"sync"
@@ -56,6 +59,11 @@ func runServe(ctx context.Context, args []string) error {
 	if err := database.Migrate(ctx, db); err != nil {
 		return err
 	}
+	forget, err := recordServing(ctx, db, cfg.PublicURL.String(), log)
+	if err != nil {
+		return err
+	}
+	defer forget() // before closeDB, deferred earlier
 	key := cfg.SecretKey
 	if key == nil {
 		if key, err = database.SecretKey(ctx, db); err != nil {
@@ -106,6 +114,49 @@ func runServe(ctx context.Context, args []string) error {
 	waitWork()
 	log.Info("stopped")
 	return nil // closeDB, deferred, stops PostgreSQL if we started it
+}
+
+// recordServing notes in the database the address this process answers
+// at, so that `roster admin login-link`, run in another shell without the
+// server's settings, prints a link that reaches it (servingURL). forget
+// removes the note, at a clean stop; a crashed process's note is simply
+// older than the next one's.
+func recordServing(ctx context.Context, db *sqlx.DB, publicURL string, log *slog.Logger) (forget func(), err error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, err
+	}
+	id := hex.EncodeToString(b[:])
+	st := store.New(db)
+	if err := st.RecordServing(ctx, id, publicURL, time.Now()); err != nil {
+		return nil, fmt.Errorf("record the serving address: %w", err)
+	}
+	return func() {
+		// ctx is cancelled by now (the signal that stops us): use our own.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := st.ForgetServing(ctx, id); err != nil {
+			log.Warn("forgetting the serving address", "err", err)
+		}
+	}, nil
+}
+
+// servingURL is the address sign-in links printed outside `roster serve`
+// start with: ROSTER_PUBLIC_URL when set; else the address of the newest
+// running `roster serve` on this database; else, with none running, where
+// serve would listen by ROSTER_ADDR (running says which).
+func servingURL(ctx context.Context, db *sqlx.DB, cfg config.Config) (u *url.URL, running bool, err error) {
+	if cfg.PublicURLSet {
+		return cfg.PublicURL, true, nil
+	}
+	v, ok, err := store.New(db).NewestServing(ctx)
+	if err != nil || !ok {
+		return cfg.PublicURL, false, err
+	}
+	if u, err = url.Parse(v.PublicURL); err != nil {
+		return nil, false, fmt.Errorf("the serving address %q: %w", v.PublicURL, err)
+	}
+	return u, true, nil
 }
 
 // startWorkers starts the background jobs that run beside the web server:

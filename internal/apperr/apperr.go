@@ -59,6 +59,9 @@ type Error struct {
 	Message string
 	// Violations lists bad fields; only ErrInvalid has them.
 	Violations []FieldViolation
+	// Reason names one refusal among those of its code, stable for API
+	// callers to act on (e.g. LAST_ADMIN); "" when the code says enough.
+	Reason string
 	// Err is the underlying cause. It is logged, never shown.
 	Err error
 }
@@ -87,6 +90,13 @@ func (e *Error) Is(target error) bool {
 // apperr.Conflict("that slug is taken").Wrap(err).
 func (e *Error) Wrap(cause error) *Error {
 	e.Err = cause
+	return e
+}
+
+// Because sets the stable reason of e and returns e:
+// apperr.FailedPrecondition("…").Because("LAST_ADMIN").
+func (e *Error) Because(reason string) *Error {
+	e.Reason = reason
 	return e
 }
 

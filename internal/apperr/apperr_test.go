@@ -75,3 +75,11 @@ func TestViolations(t *testing.T) {
 		t.Errorf("single violation message = %q", got)
 	}
 }
+
+func TestBecauseNamesTheReason(t *testing.T) {
+	err := fmt.Errorf("remove: %w", apperr.FailedPrecondition("the last admin").Because("LAST_ADMIN"))
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Reason != "LAST_ADMIN" || !errors.Is(err, apperr.ErrFailedPrecondition) || e.Message != "the last admin" {
+		t.Errorf("%#v", e)
+	}
+}

@@ -29,6 +29,8 @@ type Config struct {
 	// PublicURL is the address people use to reach Roster; links in mail and
 	// OIDC redirects are built from it. Cookies are Secure when it is https.
 	PublicURL *url.URL
+	// PublicURLSet: PublicURL came from ROSTER_PUBLIC_URL, not from Addr.
+	PublicURLSet bool
 	// LogLevel and LogFormat shape the structured log.
 	LogLevel  slog.Level
 	LogFormat string
@@ -162,6 +164,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	c.PublicURL = u
+	c.PublicURLSet = strings.TrimSpace(getenv("ROSTER_PUBLIC_URL")) != ""
 
 	level := get("ROSTER_LOG_LEVEL", "info")
 	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {

@@ -31,8 +31,8 @@ func (s *Service) ConsoleListOrganizations(ctx context.Context, query string, so
 // CreateOrganizationInvitingAdmin creates an org and, when adminEmail is
 // set, invites that person as its first admin (the environment's default
 // creator role), in one transaction: a refused invitation leaves no org
-// behind. The invitation names inviterEmail as who sent it.
-func (s *Service) CreateOrganizationInvitingAdmin(ctx context.Context, in OrganizationInput, adminEmail, inviterEmail string) (model.Organization, error) {
+// behind. invitedBy is who sends the invitation (MembershipInput.InvitedBy).
+func (s *Service) CreateOrganizationInvitingAdmin(ctx context.Context, in OrganizationInput, adminEmail, invitedBy string) (model.Organization, error) {
 	// Check both parts first, so one answer names every field to fix.
 	var v apperr.Violations
 	if in.DisplayName == nil {
@@ -69,7 +69,7 @@ func (s *Service) CreateOrganizationInvitingAdmin(ctx context.Context, in Organi
 			return orgRenameField(err, "email", "admin_email")
 		}
 		_, err = s.addMembership(ctx, tx, org, u, MembershipInput{
-			Roles: []string{admin.Name}, InviterEmail: &inviterEmail, SendInvitation: true,
+			Roles: []string{admin.Name}, InvitedBy: invitedBy, SendInvitation: true,
 		}, model.ProvisionedDirect)
 		return orgRenameField(err, "email", "admin_email")
 	})
@@ -112,9 +112,10 @@ func (s *Service) ListInvitations(ctx context.Context, orgID string, page store.
 
 // RevokeInvitation withdraws an invitation that has not been accepted: its
 // links stop working, the membership goes, and the user goes too when left
-// without memberships and the environment deletes such users.
-func (s *Service) RevokeInvitation(ctx context.Context, orgID, userID string) error {
-	return s.closeInvitation(ctx, orgID, userID, "invitation.revoked", func(model.Membership) string {
+// without memberships and deleteOrphan says so (nil: as the environment
+// setting says).
+func (s *Service) RevokeInvitation(ctx context.Context, orgID, userID string, deleteOrphan *bool) error {
+	return s.closeInvitation(ctx, orgID, userID, "invitation.revoked", deleteOrphan, func(model.Membership) string {
 		return "this person has already accepted the invitation; remove them as a member instead"
 	})
 }
@@ -129,6 +130,9 @@ type RemovalImpact struct {
 	// DeletesUser: this is their only org and the environment deletes users
 	// left without one.
 	DeletesUser bool
+	// LastAdmin: they are the org's last active admin, so they cannot be
+	// removed (RemoveMembership refuses).
+	LastAdmin bool
 }
 
 // MemberRemovalImpact returns what removing the user from the org would do.
@@ -160,7 +164,8 @@ func (s *Service) MemberRemovalImpact(ctx context.Context, orgID, userID string)
 		return out, err
 	}
 	out.DeletesUser = out.OtherOrganizations == 0 && settings.DeleteUsersWithoutMemberships
-	return out, nil
+	out.LastAdmin, _, err = s.lastAdmin(ctx, s.store, out.Membership)
+	return out, err
 }
 
 // OrgRolesInUse returns the ids of the org's own roles that members hold.

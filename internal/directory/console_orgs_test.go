@@ -65,15 +65,17 @@ func TestRevokeInvitation(t *testing.T) {
 	}
 	only := invite(o.ID, "bob@acme.test")
 	both := invite(o.ID, "cat@acme.test")
+	promised := invite(o.ID, "dan@acme.test")
 	f.member(other.ID, "cat@acme.test")
+	f.deleteOrphans()
 
-	if err := f.dir.RevokeInvitation(f.ctx, o.ID, active.ID); !errors.Is(err, apperr.ErrFailedPrecondition) {
+	if err := f.dir.RevokeInvitation(f.ctx, o.ID, active.ID, nil); !errors.Is(err, apperr.ErrFailedPrecondition) {
 		t.Errorf("revoking an active member: %v", err)
 	}
-	if err := f.dir.RevokeInvitation(f.ctx, other.ID, only.ID); !errors.Is(err, apperr.ErrNotFound) {
+	if err := f.dir.RevokeInvitation(f.ctx, other.ID, only.ID, nil); !errors.Is(err, apperr.ErrNotFound) {
 		t.Errorf("revoking through another org: %v", err)
 	}
-	if err := f.dir.RevokeInvitation(f.ctx, o.ID, only.ID); err != nil {
+	if err := f.dir.RevokeInvitation(f.ctx, o.ID, only.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.count(`SELECT count(*) FROM users WHERE id = $1`, only.ID); n != 0 {
@@ -81,6 +83,14 @@ func TestRevokeInvitation(t *testing.T) {
 	}
 	if n := f.count(`SELECT count(*) FROM audit_events WHERE action = 'invitation.revoked' AND user_id = $1`, only.ID); n != 1 {
 		t.Errorf("%d audit events", n)
+	}
+	// A page that did not say the account goes keeps it, whatever the
+	// environment says.
+	if err := f.dir.RevokeInvitation(f.ctx, o.ID, promised.ID, directory.DeleteOrphanAsShown(false)); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count(`SELECT count(*) FROM users WHERE id = $1`, promised.ID); n != 1 {
+		t.Error("a user was deleted though the page did not say so")
 	}
 
 	// Expired invitations are revoked too; a user with another org stays.
@@ -90,7 +100,7 @@ func TestRevokeInvitation(t *testing.T) {
 		t.Fatalf("open invitations: %v %+v", err, rows)
 	}
 	tokens := f.count(`SELECT count(*) FROM one_time_tokens WHERE user_id = $1`, both.ID)
-	if err := f.dir.RevokeInvitation(f.ctx, o.ID, both.ID); err != nil {
+	if err := f.dir.RevokeInvitation(f.ctx, o.ID, both.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.count(`SELECT count(*) FROM memberships WHERE user_id = $1`, both.ID); n != 1 {
@@ -108,10 +118,20 @@ func TestMemberRemovalImpact(t *testing.T) {
 	ann := f.member(o.ID, "ann@acme.test")
 	bob := f.member(o.ID, "bob@acme.test")
 	f.member(other.ID, "bob@acme.test")
+	ada := f.member(o.ID, "ada@acme.test", "admin")
 
 	impact, err := f.dir.MemberRemovalImpact(f.ctx, o.ID, ann.ID)
+	if err != nil || impact.DeletesUser || impact.OtherOrganizations != 0 || impact.LastAdmin {
+		t.Errorf("ann, by default: %+v %v", impact, err)
+	}
+	f.deleteOrphans()
+	impact, err = f.dir.MemberRemovalImpact(f.ctx, o.ID, ann.ID)
 	if err != nil || !impact.DeletesUser || impact.OtherOrganizations != 0 {
-		t.Errorf("ann: %+v %v", impact, err)
+		t.Errorf("ann, deleting orphans: %+v %v", impact, err)
+	}
+	impact, err = f.dir.MemberRemovalImpact(f.ctx, o.ID, ada.ID)
+	if err != nil || !impact.LastAdmin {
+		t.Errorf("ada, the only admin: %+v %v", impact, err)
 	}
 	impact, err = f.dir.MemberRemovalImpact(f.ctx, o.ID, bob.ID)
 	if err != nil || impact.DeletesUser || impact.OtherOrganizations != 1 {

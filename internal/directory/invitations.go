@@ -13,10 +13,10 @@ import (
 
 // DeclineInvitation is the invited person turning the invitation down: as
 // RevokeInvitation, but recorded as their choice. The membership and its
-// links go, and the user too when left without memberships and the
-// environment deletes such users.
-func (s *Service) DeclineInvitation(ctx context.Context, orgID, userID string) error {
-	return s.closeInvitation(ctx, orgID, userID, "invitation.declined", func(m model.Membership) string {
+// links go, and the user too when left without memberships and deleteOrphan
+// says so (nil: as the environment setting says).
+func (s *Service) DeclineInvitation(ctx context.Context, orgID, userID string, deleteOrphan *bool) error {
+	return s.closeInvitation(ctx, orgID, userID, "invitation.declined", deleteOrphan, func(m model.Membership) string {
 		return "you are already a member of " + m.OrganizationName + "; leave it instead"
 	})
 }
@@ -24,9 +24,9 @@ func (s *Service) DeclineInvitation(ctx context.Context, orgID, userID string) e
 // closeInvitation ends an invitation that has not been accepted, in one
 // transaction: its links stop working, the membership goes, the event is
 // audited as action, and the user goes too when left without memberships
-// and the environment deletes such users. An accepted membership is refused
-// with the message accepted gives.
-func (s *Service) closeInvitation(ctx context.Context, orgID, userID, action string, accepted func(model.Membership) string) error {
+// and deleteOrphan (or, nil, the environment) says so. An accepted
+// membership is refused with the message accepted gives.
+func (s *Service) closeInvitation(ctx context.Context, orgID, userID, action string, deleteOrphan *bool, accepted func(model.Membership) string) error {
 	return s.store.InTx(ctx, func(tx *store.Store) error {
 		if _, err := tx.LockOrganization(ctx, orgID); err != nil {
 			return err
@@ -50,6 +50,6 @@ func (s *Service) closeInvitation(ctx context.Context, orgID, userID, action str
 		}); err != nil {
 			return err
 		}
-		return s.deleteIfOrphan(ctx, tx, userID, nil)
+		return s.deleteIfOrphan(ctx, tx, userID, deleteOrphan)
 	})
 }

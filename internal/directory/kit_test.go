@@ -123,3 +123,12 @@ func storeFilter(q string) store.MemberFilter { return store.MemberFilter{Query:
 func pageOf(size int, token string) store.PageRequest {
 	return store.PageRequest{Size: size, Token: token}
 }
+
+// deleteOrphans turns on the environment setting that deletes users left
+// without a membership (off by default).
+func (f *fixture) deleteOrphans() {
+	f.t.Helper()
+	if _, err := f.db.Exec(`UPDATE environment_settings SET delete_users_without_memberships = true`); err != nil {
+		f.t.Fatal(err)
+	}
+}

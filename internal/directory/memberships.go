@@ -20,9 +20,16 @@ import (
 
 // MembershipInput is what a caller may set on a membership.
 type MembershipInput struct {
-	Roles        []string // role names; nil keeps them (on update) or means the default
-	Metadata     model.Metadata
+	Roles    []string // role names; nil keeps them (on update) or means the default
+	Metadata model.Metadata
+	// InviterEmail is who invited, as an API caller names them: it must be
+	// an email address.
 	InviterEmail *string
+	// InvitedBy is the signed-in person inviting (a console admin): recorded
+	// as the inviter when it is an address people can write to, and left
+	// out otherwise. The setup owner, owner@localhost, invites like anyone;
+	// nobody is asked to write to owner@localhost.
+	InvitedBy string
 	// SendInvitation makes the membership PENDING_INVITE and mails a link,
 	// in the same transaction; otherwise it is ACTIVE at once.
 	SendInvitation bool
@@ -80,6 +87,8 @@ func (s *Service) addMembership(ctx context.Context, tx *store.Store, org model.
 	if in.InviterEmail != nil && strings.TrimSpace(*in.InviterEmail) != "" {
 		e := checkEmail(&v, "inviter_email", *in.InviterEmail)
 		inviter = &e
+	} else if e, ok := NormalizeEmail(in.InvitedBy); ok {
+		inviter = &e
 	}
 	if err := v.Err(); err != nil {
 		return model.Membership{}, err
@@ -87,8 +96,10 @@ func (s *Service) addMembership(ctx context.Context, tx *store.Store, org model.
 
 	existing, err := tx.Membership(ctx, u.ID, org.ID)
 	switch {
-	case err == nil && existing.Status == model.StatusPendingInvite && in.SendInvitation:
-		// Inviting someone already invited is a reminder, not a second invite.
+	case err == nil && in.SendInvitation && (existing.Status == model.StatusPendingInvite || existing.Status == model.StatusInviteExpired):
+		// Inviting someone already invited is a reminder, not a second
+		// invite; inviting someone whose invitation expired invites them
+		// again (resend renews it).
 		return s.resend(ctx, tx, org, u, existing)
 	case err == nil:
 		return model.Membership{}, apperr.Conflict(fmt.Sprintf("%s is already a member of this organization (%s)", u.Email, existing.Status))
@@ -229,29 +240,55 @@ func (s *Service) UpdateMembership(ctx context.Context, orgID, userID string, in
 	return s.User(ctx, userID)
 }
 
-// checkLeavesAnAdmin refuses a change that would leave an org with active
-// members but no active admin. newRoleIDs is the membership's roles after the
-// change (never empty), or nil when the membership goes away. The caller holds the org lock,
-// so parallel changes see each other's results.
-func (s *Service) checkLeavesAnAdmin(ctx context.Context, tx *store.Store, m model.Membership, newRoleIDs []string) error {
+// ReasonLastAdmin is the apperr reason of refusing to take an org's last
+// active admin away: API callers get it as details[0].reason.
+const ReasonLastAdmin = "LAST_ADMIN"
+
+// lastAdmin reports whether m is the only ACTIVE membership of its org
+// holding the admin role (the environment's default creator role), and
+// names that role. The caller holds the org lock, so parallel changes see
+// each other's results.
+func (s *Service) lastAdmin(ctx context.Context, tx *store.Store, m model.Membership) (bool, model.RoleRef, error) {
 	admin, err := s.DefaultCreatorRole(ctx, tx)
 	if err != nil {
-		return err
+		return false, admin, err
 	}
 	if m.Status != model.StatusActive || !holds(m.Roles, admin.ID) {
-		return nil // not an active admin now: nothing to lose
+		return false, admin, nil // not an active admin now: nothing to lose
+	}
+	others, err := tx.CountActiveHolders(ctx, m.OrganizationID, admin.ID, m.ID)
+	return err == nil && others == 0, admin, err
+}
+
+// IsLastAdmin says whether m is its org's last active admin, who cannot
+// leave or be removed: for confirmation pages, to explain before the click.
+func (s *Service) IsLastAdmin(ctx context.Context, m model.Membership) (bool, error) {
+	last, _, err := s.lastAdmin(ctx, s.store, m)
+	return last, err
+}
+
+func lastAdminError(m model.Membership, admin model.RoleRef) error {
+	return apperr.FailedPrecondition(fmt.Sprintf(
+		"this member is the last active %s of %s; make another member %s first, or delete the organization",
+		admin.Name, m.OrganizationName, admin.Name)).Because(ReasonLastAdmin)
+}
+
+// checkLeavesAnAdmin refuses a change that would leave an org with active
+// members but no active admin. newRoleIDs is the membership's roles after the
+// change (never empty), or nil when the user is deleted. The caller holds
+// the org lock.
+func (s *Service) checkLeavesAnAdmin(ctx context.Context, tx *store.Store, m model.Membership, newRoleIDs []string) error {
+	last, admin, err := s.lastAdmin(ctx, tx, m)
+	if err != nil || !last {
+		return err
 	}
 	for _, id := range newRoleIDs {
 		if id == admin.ID {
 			return nil // stays an admin
 		}
 	}
-	others, err := tx.CountActiveHolders(ctx, m.OrganizationID, admin.ID, m.ID)
-	if err != nil || others > 0 {
-		return err
-	}
 	// A demoted member stays active, so the org would have an active member
-	// and no admin. A leaving one may go if nobody active stays behind.
+	// and no admin. A deleted user may go if nobody active stays behind.
 	stillActive := newRoleIDs != nil
 	if !stillActive {
 		if stillActive, err = tx.HasOtherActiveMembers(ctx, m.OrganizationID, m.ID); err != nil {
@@ -259,16 +296,27 @@ func (s *Service) checkLeavesAnAdmin(ctx context.Context, tx *store.Store, m mod
 		}
 	}
 	if stillActive {
-		return apperr.FailedPrecondition(fmt.Sprintf(
-			"this member is the last active %s of %s; make another member %s first",
-			admin.Name, m.OrganizationName, admin.Name))
+		return lastAdminError(m, admin)
 	}
 	return nil
 }
 
+// checkNotLastAdmin refuses to remove an org's last active admin, whoever
+// else is left, alone or not: while the org exists someone must be able to
+// run it and invite people back. They make another member admin first, or
+// delete the organization.
+func (s *Service) checkNotLastAdmin(ctx context.Context, tx *store.Store, m model.Membership) error {
+	last, admin, err := s.lastAdmin(ctx, tx, m)
+	if err != nil || !last {
+		return err
+	}
+	return lastAdminError(m, admin)
+}
+
 // RemoveMembership removes a user from an org: their sessions there end at
 // once, and a user left with no membership is deleted when deleteOrphan says
-// so (nil: as the environment setting says).
+// so (nil: as the environment setting says). The org's last active admin is
+// not removed (checkNotLastAdmin).
 func (s *Service) RemoveMembership(ctx context.Context, orgID, userID string, deleteOrphan *bool) error {
 	return s.store.InTx(ctx, func(tx *store.Store) error {
 		if _, err := tx.LockOrganization(ctx, orgID); err != nil {
@@ -278,7 +326,7 @@ func (s *Service) RemoveMembership(ctx context.Context, orgID, userID string, de
 		if err != nil {
 			return err
 		}
-		if err := s.checkLeavesAnAdmin(ctx, tx, m, nil); err != nil {
+		if err := s.checkNotLastAdmin(ctx, tx, m); err != nil {
 			return err
 		}
 		now := s.clock.Now()
@@ -296,6 +344,19 @@ func (s *Service) RemoveMembership(ctx context.Context, orgID, userID string, de
 		}
 		return s.deleteIfOrphan(ctx, tx, userID, deleteOrphan)
 	})
+}
+
+// DeleteOrphanAsShown is the deleteOrphan of a removal, revocation or
+// declined invitation that a person confirmed on a page: nil (as the
+// environment says) when the page said the account goes with it, and false
+// (the account stays) when it did not. Whatever changed since the page was
+// shown, no account goes without its page having said so.
+func DeleteOrphanAsShown(shown bool) *bool {
+	if shown {
+		return nil
+	}
+	keep := false
+	return &keep
 }
 
 func (s *Service) deleteIfOrphan(ctx context.Context, tx *store.Store, userID string, deleteOrphan *bool) error {
@@ -360,6 +421,16 @@ func (s *Service) resend(ctx context.Context, tx *store.Store, org model.Organiz
 		(m.Status == model.StatusPendingInvite && m.InviteExpiresAt != nil && !now.Before(*m.InviteExpiresAt))
 	if m.Status != model.StatusPendingInvite && m.Status != model.StatusInviteExpired {
 		return m, apperr.FailedPrecondition(fmt.Sprintf("%s has already accepted; there is no invitation to resend", u.Email))
+	}
+	if m.Status == model.StatusInviteExpired && org.MaxAllowedUsers > 0 {
+		// An expired invitation no longer holds a place; the renewed one does.
+		n, err := tx.ActiveOrPendingCount(ctx, org.ID)
+		if err != nil {
+			return m, err
+		}
+		if n >= org.MaxAllowedUsers {
+			return m, apperr.FailedPrecondition(fmt.Sprintf("the organization has reached its limit of %d users", org.MaxAllowedUsers))
+		}
 	}
 	if expired {
 		settings, err := tx.EnvironmentSettings(ctx)

@@ -1,6 +1,7 @@
 package directory_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -127,13 +128,19 @@ func TestLastAdminRule(t *testing.T) {
 	admin := f.member(o.ID, "admin@acme.test", "admin")
 
 	// Alone in the org, the admin may not step down (the org would have an
-	// active member and no admin) but may leave (no active member stays).
+	// active member and no admin), nor leave: while the org exists, it
+	// keeps an admin. The refusal names a stable reason for API callers.
 	_, err := f.dir.UpdateMembership(f.ctx, o.ID, admin.ID, directory.MembershipInput{Roles: []string{"member"}})
 	wantCode(t, err, apperr.ErrFailedPrecondition)
-	if err := f.dir.RemoveMembership(f.ctx, o.ID, admin.ID, ptr(false)); err != nil {
-		t.Fatalf("the only member leaving: %v", err)
+	err = f.dir.RemoveMembership(f.ctx, o.ID, admin.ID, ptr(false))
+	wantCode(t, err, apperr.ErrFailedPrecondition)
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Reason != directory.ReasonLastAdmin || !strings.Contains(ae.Message, "or delete the organization") {
+		t.Errorf("the only member leaving: %#v", err)
 	}
-	admin = f.member(o.ID, "admin@acme.test", "admin")
+	if last, err := f.dir.IsLastAdmin(f.ctx, membershipOf(t, f, o.ID, admin.ID)); err != nil || !last {
+		t.Errorf("IsLastAdmin = %v, %v", last, err)
+	}
 	member := f.member(o.ID, "member@acme.test")
 	// A pending invitation does not count as an admin.
 	if _, err := f.dir.AddMember(f.ctx, o.ID, directory.UserInput{Email: ptr("invited@acme.test")},
@@ -148,6 +155,9 @@ func TestLastAdminRule(t *testing.T) {
 	}
 	wantCode(t, f.dir.RemoveMembership(f.ctx, o.ID, admin.ID, nil), apperr.ErrFailedPrecondition)
 	wantCode(t, f.dir.DeleteUser(f.ctx, admin.ID), apperr.ErrFailedPrecondition)
+	if last, err := f.dir.IsLastAdmin(f.ctx, membershipOf(t, f, o.ID, member.ID)); err != nil || last {
+		t.Errorf("a member is not an admin: IsLastAdmin = %v, %v", last, err)
+	}
 
 	// Nothing changed.
 	u, _ := f.dir.User(f.ctx, admin.ID)
@@ -162,6 +172,19 @@ func TestLastAdminRule(t *testing.T) {
 	if err := f.dir.RemoveMembership(f.ctx, o.ID, admin.ID, nil); err != nil {
 		t.Fatalf("removing one of two admins: %v", err)
 	}
+	// The org deleted, its last admin goes with it.
+	if err := f.dir.DeleteOrganization(f.ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func membershipOf(t *testing.T, f *fixture, orgID, userID string) model.Membership {
+	t.Helper()
+	m, err := f.dir.Membership(f.ctx, orgID, userID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 func TestParallelAdminRemovalsLeaveOneAdmin(t *testing.T) {
@@ -221,14 +244,31 @@ func TestRemovingAMemberEndsTheirSessionsInThatOrg(t *testing.T) {
 	}
 }
 
-func TestUserLeftWithoutMembershipIsDeletedByDefault(t *testing.T) {
+func TestUserLeftWithoutMembershipIsKeptByDefault(t *testing.T) {
 	f := newFixture(t)
 	o := f.org("Acme")
 	f.member(o.ID, "admin@acme.test", "admin")
 	gone := f.member(o.ID, "gone@acme.test")
 	kept := f.member(o.ID, "kept@acme.test")
+	byDefault := f.member(o.ID, "default@acme.test")
+	asked := f.member(o.ID, "asked@acme.test")
 	s := f.session(gone.ID, o.ID)
 
+	// Out of the box the environment keeps users without organizations;
+	// cascade=true deletes one anyway.
+	if err := f.dir.RemoveMembership(f.ctx, o.ID, byDefault.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := f.dir.User(f.ctx, byDefault.ID); err != nil || len(u.Memberships) != 0 {
+		t.Errorf("the default deleted a user: %v %+v", err, u.Memberships)
+	}
+	if err := f.dir.RemoveMembership(f.ctx, o.ID, asked.ID, ptr(true)); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, errOf(f.dir.User(f.ctx, asked.ID)), apperr.ErrNotFound)
+
+	// Set to delete them, the environment does, unless told to keep one.
+	f.deleteOrphans()
 	if err := f.dir.RemoveMembership(f.ctx, o.ID, gone.ID, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -244,8 +284,8 @@ func TestUserLeftWithoutMembershipIsDeletedByDefault(t *testing.T) {
 	if err != nil || len(u.Memberships) != 0 {
 		t.Errorf("cascade=false should keep the user with no memberships: %v %+v", err, u.Memberships)
 	}
-	if got := f.count(`SELECT count(*) FROM audit_events WHERE action = 'membership.removed' AND organization_id = $1`, o.ID); got != 2 {
-		t.Errorf("audit membership.removed events = %d, want 2", got)
+	if got := f.count(`SELECT count(*) FROM audit_events WHERE action = 'membership.removed' AND organization_id = $1`, o.ID); got != 4 {
+		t.Errorf("audit membership.removed events = %d, want 4", got)
 	}
 }
 
@@ -277,6 +317,7 @@ func TestDeleteUserRevokesEverything(t *testing.T) {
 
 func TestDeleteOrganization(t *testing.T) {
 	f := newFixture(t)
+	f.deleteOrphans()
 	a, b := f.org("A"), f.org("B")
 	only := f.member(a.ID, "only@a.test", "admin")
 	both := f.member(a.ID, "both@example.com")
@@ -373,6 +414,85 @@ func TestInvitationLifecycle(t *testing.T) {
 	wantCode(t, errOf(f.dir.ResendInvite(f.ctx, o.ID, active.ID)), apperr.ErrFailedPrecondition)
 	if got := f.count(`SELECT count(*) FROM email_outbox WHERE to_address = 'active@acme.test'`); got != 0 {
 		t.Errorf("an active member got %d mails", got)
+	}
+}
+
+// TestInvitingAnExpiredInviteeInvitesAgain: once the expiry job has marked
+// an invitation INVITE_EXPIRED, inviting the address again is a new
+// invitation (fresh link and expiry), not "already a member"; within the
+// org's user limit, which an expired invitation no longer counts in.
+func TestInvitingAnExpiredInviteeInvitesAgain(t *testing.T) {
+	f := newFixture(t)
+	o := f.org("Acme")
+	invite := directory.MembershipInput{SendInvitation: true, InvitedBy: "ed@acme.test"}
+	u, err := f.dir.AddMember(f.ctx, o.ID, directory.UserInput{Email: ptr("late@acme.test")}, invite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(16 * 24 * time.Hour)
+	// As the expiry job leaves it.
+	if _, err := f.db.Exec(`UPDATE memberships SET status = 'INVITE_EXPIRED' WHERE user_id = $1`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	u, err = f.dir.AddMember(f.ctx, o.ID, directory.UserInput{Email: ptr("Late@acme.test")}, invite)
+	if err != nil {
+		t.Fatalf("inviting an expired invitee again: %v", err)
+	}
+	m, _ := membershipIn(u, o.ID)
+	if m.Status != model.StatusPendingInvite || m.ResentCount != 1 || !m.InviteExpiresAt.Equal(f.clock.Now().Add(15*24*time.Hour)) {
+		t.Errorf("after inviting again: %s, resent %d, expires %v", m.Status, m.ResentCount, m.InviteExpiresAt)
+	}
+	if got := f.count(`SELECT count(*) FROM email_outbox WHERE to_address = 'late@acme.test'`); got != 2 {
+		t.Errorf("mails = %d, want 2", got)
+	}
+
+	// An expired invitation holds no place under the user limit; renewing
+	// it takes one, so it is refused when the org is full.
+	if _, err := f.db.Exec(`UPDATE memberships SET status = 'INVITE_EXPIRED' WHERE user_id = $1`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.dir.UpdateOrganizationSettings(f.ctx, o.ID, directory.OrganizationSettings{MaxAllowedUsers: ptr(1)}); err != nil {
+		t.Fatal(err)
+	}
+	f.member(o.ID, "one@acme.test")
+	_, err = f.dir.AddMember(f.ctx, o.ID, directory.UserInput{Email: ptr("late@acme.test")}, invite)
+	wantCode(t, err, apperr.ErrFailedPrecondition)
+	wantCode(t, errOf(f.dir.ResendInvite(f.ctx, o.ID, u.ID)), apperr.ErrFailedPrecondition)
+}
+
+// TestConsoleInviterNeedNotBeAMailbox: the setup owner (owner@localhost)
+// invites like anyone; only an address people can write to is recorded as
+// the inviter. An API caller's inviter_email must still be an address.
+func TestConsoleInviterNeedNotBeAMailbox(t *testing.T) {
+	f := newFixture(t)
+	o := f.org("Acme")
+	u, err := f.dir.AddMember(f.ctx, o.ID, directory.UserInput{Email: ptr("ann@acme.test")},
+		directory.MembershipInput{SendInvitation: true, InvitedBy: "owner@localhost"})
+	if err != nil {
+		t.Fatalf("the setup owner inviting: %v", err)
+	}
+	if m, _ := membershipIn(u, o.ID); m.Status != model.StatusPendingInvite || m.InviterEmail != nil {
+		t.Errorf("invited by the setup owner: %s, inviter %v", m.Status, m.InviterEmail)
+	}
+	if body := testkit.Outbox(t, f.st, "ann@acme.test")[0].Text; strings.Contains(body, "localhost") {
+		t.Errorf("the mail names the setup owner:\n%s", body)
+	}
+	u, err = f.dir.AddMember(f.ctx, o.ID, directory.UserInput{Email: ptr("bob@acme.test")},
+		directory.MembershipInput{SendInvitation: true, InvitedBy: "Ed@Acme.test"})
+	if m, _ := membershipIn(u, o.ID); err != nil || m.InviterEmail == nil || *m.InviterEmail != "Ed@Acme.test" {
+		t.Errorf("invited by a mailbox: %v, inviter %v", err, m.InviterEmail)
+	}
+	org, err := f.dir.CreateOrganizationInvitingAdmin(f.ctx, directory.OrganizationInput{DisplayName: ptr("Beta")}, "cy@beta.test", "owner@localhost")
+	if err != nil {
+		t.Fatalf("creating an org with a first admin as the setup owner: %v", err)
+	}
+	if f.count(`SELECT count(*) FROM memberships WHERE organization_id = $1 AND status = 'PENDING_INVITE'`, org.ID) != 1 {
+		t.Error("the first admin is not invited")
+	}
+	_, err = f.dir.AddMember(f.ctx, o.ID, directory.UserInput{Email: ptr("cat@acme.test")},
+		directory.MembershipInput{SendInvitation: true, InviterEmail: ptr("owner@localhost")})
+	if apperr.FieldErrors(err)["inviter_email"] == "" {
+		t.Errorf("API inviter_email owner@localhost: %v", err)
 	}
 }
 

@@ -22,3 +22,12 @@ type Service struct {
 func New(st *store.Store, clk clock.Clock) *Service {
 	return &Service{store: st, clock: clk}
 }
+
+// On returns the directory working inside st, a transaction of the caller:
+// its methods join that transaction instead of opening their own, so a
+// caller can try several writes and keep or undo them together.
+func (s *Service) On(st *store.Store) *Service {
+	inTx := *s
+	inTx.store = st
+	return &inTx
+}

@@ -124,6 +124,11 @@ type LeaveImpact struct {
 	DeletesAccount bool
 	// CurrentOrganization: the session is acting in this org now.
 	CurrentOrganization bool
+	// Only: this is the user's only membership.
+	Only bool
+	// LastAdmin: the user is the org's last active admin, who cannot leave
+	// while it exists (someone else must be made admin first).
+	LastAdmin bool
 }
 
 // LeaveImpact returns what leaving orgID would do to the session's user.
@@ -146,22 +151,27 @@ func (s *Service) impact(ctx context.Context, sess *Session, orgID string, statu
 	}
 	for _, m := range mine.User.Memberships {
 		if m.OrganizationID == orgID && slices.Contains(statuses, m.Status) {
+			last, err := s.dir.IsLastAdmin(ctx, m)
 			return LeaveImpact{
 				Membership:          m,
 				DeletesAccount:      mine.LeavingLastDeletesAccount && len(mine.User.Memberships) == 1,
 				CurrentOrganization: sess.OrganizationID == orgID,
-			}, nil
+				Only:                len(mine.User.Memberships) == 1,
+				LastAdmin:           last,
+			}, err
 		}
 	}
 	return LeaveImpact{}, apperr.NotFound("organization not found")
 }
 
 // Leave removes the session's user from orgID through the directory, whose
-// rules apply: the last admin of an org with other active members cannot
-// leave. The session itself survives when it was acting in that org (it
-// steps out of the org first), unless the account goes with the last
-// membership. accountDeleted reports that it did.
-func (s *Service) Leave(ctx context.Context, sess *Session, orgID string) (accountDeleted bool, err error) {
+// rules apply: the org's last active admin cannot leave. The session itself
+// survives when it was acting in that org (it steps out of the org first),
+// unless the account goes with the last membership. deleteAccount says the
+// person was told their account goes (LeaveImpact.DeletesAccount); without
+// it the account stays, whatever the environment says, so nobody loses an
+// account they were not warned about. accountDeleted reports that it went.
+func (s *Service) Leave(ctx context.Context, sess *Session, orgID string, deleteAccount bool) (accountDeleted bool, err error) {
 	if _, err := s.LeaveImpact(ctx, sess, orgID); err != nil {
 		return false, err
 	}
@@ -175,7 +185,7 @@ func (s *Service) Leave(ctx context.Context, sess *Session, orgID string) (accou
 		}
 		stepped = true
 	}
-	if err := s.dir.RemoveMembership(ctx, orgID, sess.UserID, nil); err != nil {
+	if err := s.dir.RemoveMembership(ctx, orgID, sess.UserID, directory.DeleteOrphanAsShown(deleteAccount)); err != nil {
 		if stepped {
 			// Refused (the last admin): back into the org it never left.
 			if _, rerr := s.store.SetSessionOrganization(ctx, sess.ID, &orgID); rerr != nil {

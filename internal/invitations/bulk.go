@@ -12,12 +12,15 @@ import (
 	"roster/internal/directory"
 	"roster/internal/model"
 	"roster/internal/ratelimit"
+	"roster/internal/store"
 )
 
-// Inviting many people at once: a list is parsed into rows, planned (what
+// Inviting many people at once: a list is parsed into rows, previewed (what
 // would happen to each address, without writing anything), then sent, each
 // address in its own transaction through directory.AddMember, so one bad
-// address does not stop the others.
+// address does not stop the others. The preview and the send run the same
+// code: the preview sends every invitation too, inside a transaction it
+// rolls back, so it promises nothing the send would refuse.
 
 // MaxBulk is how many addresses one bulk invite takes.
 const MaxBulk = 500
@@ -55,7 +58,7 @@ type BulkRow struct {
 	Reason    string   // why it was skipped, refused or failed
 	RoleNames []string // the roles the invitation gives
 	Sent      bool     // SendBulk sent its mail
-	Failed    bool     // SendBulk tried and the directory refused
+	Failed    bool     // the directory refused it (in the preview: would refuse)
 }
 
 // ParseList reads a typed list: one address per line, optionally followed
@@ -204,15 +207,41 @@ func (p BulkPlan) Sending() int {
 	return n
 }
 
-// PlanBulk says what inviting rows to org would do to each address,
-// writing nothing. defaultRole ("" for the org's default member role) goes
-// to rows without roles of their own; an unknown one is bad input on the
-// field "role". The outcomes follow directory.AddMember's rules (see
-// addMembership): a pending invitation is reminded, an active or inactive
-// member is refused, the org's user limit counts active and pending
-// members, and an address at a domain the settings block is refused
-// (directory.BlockedEmailDomain).
-func (s *Service) PlanBulk(ctx context.Context, orgID string, rows []BulkRow, defaultRole string) (BulkPlan, error) {
+// PlanBulk says what inviting rows to org as invitedBy would do to each
+// address, writing nothing: it sorts the rows (classify), then sends every
+// invitation exactly as SendBulk does, in one transaction it rolls back. A
+// row the send would refuse is Failed here, with the send's reason.
+func (s *Service) PlanBulk(ctx context.Context, orgID, invitedBy string, rows []BulkRow, defaultRole string) (BulkPlan, error) {
+	plan, err := s.classify(ctx, orgID, rows, defaultRole)
+	if err != nil {
+		return plan, err
+	}
+	err = s.store.InTx(ctx, func(tx *store.Store) error {
+		for i := range plan.Rows {
+			if err := s.attempt(ctx, tx, orgID, invitedBy, &plan.Rows[i]); err != nil {
+				return err
+			}
+		}
+		return errPreviewOnly
+	})
+	if !errors.Is(err, errPreviewOnly) {
+		return plan, err
+	}
+	return plan, nil
+}
+
+// errPreviewOnly rolls the preview's transaction back.
+var errPreviewOnly = errors.New("bulk invite preview: roll back")
+
+// classify says what inviting rows to org would do to each address, from
+// what the database holds now. defaultRole ("" for the org's default
+// member role) goes to rows without roles of their own; an unknown one is
+// bad input on the field "role". The outcomes follow directory.AddMember's
+// rules (see addMembership): a pending invitation is reminded, an expired
+// one renewed, an active or inactive member refused, and the org's user
+// limit counts active and pending members, and an address at a domain the
+// settings block is refused (directory.BlockedEmailDomain).
+func (s *Service) classify(ctx context.Context, orgID string, rows []BulkRow, defaultRole string) (BulkPlan, error) {
 	org, err := s.dir.Organization(ctx, orgID)
 	if err != nil {
 		return BulkPlan{}, err
@@ -295,8 +324,14 @@ func (s *Service) PlanBulk(ctx context.Context, orgID string, rows []BulkRow, de
 		switch {
 		case known && member && m.Status == model.StatusPendingInvite && m.InviteExpiresAt != nil && now.Before(*m.InviteExpiresAt):
 			r.Outcome, r.RoleNames = Remind, nil // a reminder keeps the roles it had
+		case known && member && m.Status == model.StatusInviteExpired && plan.Limit > 0 && taken >= plan.Limit:
+			// An expired invitation holds no place; its renewal takes one.
+			r.Outcome, r.Reason = OverLimit, fmt.Sprintf("the organization has reached its limit of %d users", plan.Limit)
 		case known && member && (m.Status == model.StatusPendingInvite || m.Status == model.StatusInviteExpired):
 			r.Outcome, r.RoleNames = Reinvite, nil
+			if m.Status == model.StatusInviteExpired {
+				taken++
+			}
 		case known && member:
 			r.Outcome, r.Reason = AlreadyMember, "already a member ("+strings.ToLower(m.Status)+"); nothing is sent"
 		case plan.Limit > 0 && taken >= plan.Limit:
@@ -358,53 +393,59 @@ func tooMany(e *ratelimit.Error) string {
 	return fmt.Sprintf("too many invitations sent lately; try again in %d minutes", e.Minutes())
 }
 
-// SendBulk plans rows again (the picture may have changed since the
-// preview) and sends each invitation the plan says, each in its own
-// transaction. inviterEmail is recorded as who invited. The plan it returns
+// SendBulk sorts rows again (the picture may have changed since the
+// preview) and sends each invitation it says, each in its own transaction,
+// as invitedBy (directory.MembershipInput.InvitedBy). The plan it returns
 // says, per row, what was sent and what failed and why.
-func (s *Service) SendBulk(ctx context.Context, orgID, inviterEmail string, rows []BulkRow, defaultRole string) (BulkPlan, error) {
-	plan, err := s.PlanBulk(ctx, orgID, rows, defaultRole)
+func (s *Service) SendBulk(ctx context.Context, orgID, invitedBy string, rows []BulkRow, defaultRole string) (BulkPlan, error) {
+	plan, err := s.classify(ctx, orgID, rows, defaultRole)
 	if err != nil {
 		return plan, err
 	}
-	var inviter *string
-	if inviterEmail != "" {
-		inviter = &inviterEmail
-	}
 	for i := range plan.Rows {
 		r := &plan.Rows[i]
-		if !r.Outcome.Sends() {
-			continue
-		}
-		email := r.Email
-		if err := s.limits.Allow(ctx, ratelimit.OrgInvites, "", "org:"+orgID); err != nil {
-			if limited := new(ratelimit.Error); errors.As(err, &limited) {
-				r.Failed, r.Reason = true, tooMany(limited)
-				continue
-			}
+		if err := s.attempt(ctx, s.store, orgID, invitedBy, r); err != nil {
 			return plan, err
 		}
-		in := directory.MembershipInput{InviterEmail: inviter, SendInvitation: true, Roles: r.RoleNames}
-		if r.RoleNames == nil {
-			in.Roles = nil // a reminder: the membership keeps its roles
-		}
-		_, err := s.dir.AddMember(ctx, orgID, directory.UserInput{Email: &email}, in)
-		if limited := new(ratelimit.Error); errors.As(err, &limited) {
-			r.Failed, r.Reason = true, tooMany(limited)
-			continue
-		}
-		if err != nil {
-			var ae *apperr.Error
-			if !errors.As(err, &ae) {
-				return plan, fmt.Errorf("invite %s: %w", r.Email, err)
-			}
-			r.Failed, r.Reason = true, ae.Message
-			if r.Reason == "" {
-				r.Reason = err.Error()
-			}
-			continue
-		}
-		r.Sent = true
+		r.Sent = r.Outcome.Sends() && !r.Failed
 	}
 	return plan, nil
+}
+
+// attempt sends the invitation of one row whose outcome sends, on st: in
+// its own transaction, or, when st is one already (the preview), in a
+// savepoint. Either way a refused row leaves nothing behind and is marked
+// Failed with the reason; only an unexpected error is returned.
+func (s *Service) attempt(ctx context.Context, st *store.Store, orgID, invitedBy string, r *BulkRow) error {
+	if !r.Outcome.Sends() {
+		return nil
+	}
+	email := r.Email
+	in := directory.MembershipInput{InvitedBy: invitedBy, SendInvitation: true, Roles: r.RoleNames}
+	if r.RoleNames == nil {
+		in.Roles = nil // a reminder: the membership keeps its roles
+	}
+	err := st.InSavepoint(ctx, func(tx *store.Store) error {
+		if err := ratelimit.New(tx, s.clock).Allow(ctx, ratelimit.OrgInvites, "", "org:"+orgID); err != nil {
+			return err
+		}
+		_, err := s.dir.On(tx).AddMember(ctx, orgID, directory.UserInput{Email: &email}, in)
+		return err
+	})
+	var limited *ratelimit.Error
+	var ae *apperr.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &limited):
+		r.Failed, r.Reason = true, tooMany(limited)
+	case errors.As(err, &ae):
+		r.Failed, r.Reason = true, ae.Message
+		if r.Reason == "" {
+			r.Reason = err.Error()
+		}
+	default:
+		return fmt.Errorf("invite %s: %w", r.Email, err)
+	}
+	return nil
 }

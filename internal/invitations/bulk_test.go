@@ -12,6 +12,7 @@ import (
 	"roster/internal/invitations"
 	"roster/internal/model"
 	"roster/internal/ratelimit"
+	"roster/internal/testkit"
 )
 
 func TestParseList(t *testing.T) {
@@ -88,7 +89,7 @@ func TestPlanBulkSaysWhatWillHappenAndWritesNothing(t *testing.T) {
 	for _, tb := range tables {
 		before[tb] = f.count(`SELECT count(*) FROM ` + tb)
 	}
-	plan, err := f.inv.PlanBulk(f.ctx, o.ID, rows, "")
+	plan, err := f.inv.PlanBulk(f.ctx, o.ID, "ed@console.test", rows, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,11 +125,11 @@ func TestPlanBulkSaysWhatWillHappenAndWritesNothing(t *testing.T) {
 	}
 
 	// A role chosen for all that does not exist is the field's problem.
-	if _, err := f.inv.PlanBulk(f.ctx, o.ID, rows, "owner"); apperr.FieldErrors(err)["role"] == "" {
+	if _, err := f.inv.PlanBulk(f.ctx, o.ID, "ed@console.test", rows, "owner"); apperr.FieldErrors(err)["role"] == "" {
 		t.Errorf("unknown default role: %v", err)
 	}
 	// Another org's id: not found.
-	if _, err := f.inv.PlanBulk(f.ctx, "org_aaaaaaaaaaaaaaaaaaaaaaaaaa", rows, ""); !errors.Is(err, apperr.ErrNotFound) {
+	if _, err := f.inv.PlanBulk(f.ctx, "org_aaaaaaaaaaaaaaaaaaaaaaaaaa", "ed@console.test", rows, ""); !errors.Is(err, apperr.ErrNotFound) {
 		t.Errorf("unknown org: %v", err)
 	}
 }
@@ -141,7 +142,7 @@ func TestPlanBulkRespectsTheUserLimit(t *testing.T) {
 	}
 	f.member(o.ID, "one@acme.test")
 	rows, _ := invitations.ParseList("a@acme.test\nb@acme.test\nc@acme.test\none@acme.test")
-	plan, err := f.inv.PlanBulk(f.ctx, o.ID, rows, "")
+	plan, err := f.inv.PlanBulk(f.ctx, o.ID, "ed@console.test", rows, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,11 +245,98 @@ func TestBulkSkipsBlockedDomains(t *testing.T) {
 	if _, err := f.db.Exec(`UPDATE environment_settings SET block_public_email_domains = false, block_disposable_email_domains = false`); err != nil {
 		t.Fatal(err)
 	}
-	plan, err = f.inv.PlanBulk(f.ctx, o.ID, rows, "")
+	plan, err = f.inv.PlanBulk(f.ctx, o.ID, "ed@console.test", rows, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if plan.Count(invitations.BlockedDomain) != 0 || plan.Count(invitations.InviteNew) != 3 {
 		t.Errorf("with the blocks off: %d blocked, %d new", plan.Count(invitations.BlockedDomain), plan.Count(invitations.InviteNew))
+	}
+}
+
+// TestPreviewRunsTheChecksOfTheSend: what the preview says of each row is
+// what the send then does, refusals included; the preview writes nothing.
+// Before, the preview only sorted addresses, and promised invitations the
+// send refused (an inviter that is not a mailbox, a recipient over the
+// per-address mail cap).
+func TestPreviewRunsTheChecksOfTheSend(t *testing.T) {
+	f := newFixture(t)
+	o := f.org("Acme")
+	f.member(o.ID, "member@acme.test")
+	// Five invitation mails to busy@ this hour: the sixth is refused.
+	f.invite(o.ID, "busy@acme.test")
+	for range ratelimit.InviteMail.PerKey - 1 {
+		if _, err := f.dir.ResendInvite(f.ctx, o.ID, f.membershipByEmail(o.ID, "busy@acme.test").UserID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, _ := invitations.ParseList("ann@acme.test\nbusy@acme.test\nbob@acme.test,admin\nmember@acme.test\nnope")
+	before := f.count(`SELECT count(*) FROM email_outbox`)
+
+	// The setup owner, owner@localhost, is who invites.
+	preview, err := f.inv.PlanBulk(f.ctx, o.ID, "owner@localhost", rows, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count(`SELECT count(*) FROM email_outbox`); n != before {
+		t.Errorf("the preview queued %d mails", n-before)
+	}
+	if n := f.count(`SELECT count(*) FROM users WHERE email IN ('ann@acme.test', 'bob@acme.test')`); n != 0 {
+		t.Error("the preview created users")
+	}
+	busy := preview.Rows[1]
+	if busy.Outcome != invitations.Remind || !busy.Failed || !strings.Contains(busy.Reason, "too many invitations") {
+		t.Errorf("the preview of a capped address: %+v", busy)
+	}
+	if preview.Sending() != 2 {
+		t.Errorf("the preview sends %d, want 2", preview.Sending())
+	}
+
+	sent, err := f.inv.SendBulk(f.ctx, o.ID, "owner@localhost", rows, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range preview.Rows {
+		s := sent.Rows[i]
+		if p.Outcome != s.Outcome || p.Failed != s.Failed || p.Reason != s.Reason || s.Sent != (p.Outcome.Sends() && !p.Failed) {
+			t.Errorf("line %d: previewed %s failed=%v %q; sent %s failed=%v sent=%v %q",
+				p.Line, p.Outcome, p.Failed, p.Reason, s.Outcome, s.Failed, s.Sent, s.Reason)
+		}
+	}
+	if n := f.count(`SELECT count(*) FROM email_outbox`); n != before+2 {
+		t.Errorf("the send queued %d mails, want 2", n-before)
+	}
+}
+
+// TestBulkReinvitesAnExpiredInvitee: an invitation the expiry job marked
+// INVITE_EXPIRED is previewed and sent as a new invitation, not refused as
+// "already a member".
+func TestBulkReinvitesAnExpiredInvitee(t *testing.T) {
+	f := newFixture(t)
+	o := f.org("Acme")
+	u, _ := f.invite(o.ID, "late@acme.test")
+	f.clock.Advance(16 * 24 * time.Hour)
+	job := invitations.NewExpiryJob(f.st, f.clock, testkit.Logger(t), invitations.ExpiryOptions{})
+	if n, err := job.RunOnce(f.ctx); err != nil || n != 1 {
+		t.Fatalf("expiry job: %d %v", n, err)
+	}
+	rows, _ := invitations.ParseList("late@acme.test")
+	preview, err := f.inv.PlanBulk(f.ctx, o.ID, "ed@console.test", rows, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := preview.Rows[0]; r.Outcome != invitations.Reinvite || r.Failed {
+		t.Fatalf("preview: %+v", r)
+	}
+	sent, err := f.inv.SendBulk(f.ctx, o.ID, "ed@console.test", rows, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := sent.Rows[0]; r.Outcome != invitations.Reinvite || !r.Sent {
+		t.Fatalf("send: %+v", r)
+	}
+	m := f.membership(o.ID, u.ID)
+	if m.Status != model.StatusPendingInvite || !m.InviteExpiresAt.Equal(f.clock.Now().Add(15*24*time.Hour)) {
+		t.Errorf("after the send: %s, expires %v", m.Status, m.InviteExpiresAt)
 	}
 }

@@ -70,7 +70,7 @@ func TestExpiryJobForgetsOldTombstones(t *testing.T) {
 	f := newFixture(t)
 	o := f.org("Acme")
 	u, token := f.invite(o.ID, "ann@acme.test")
-	if err := f.dir.RevokeInvitation(f.ctx, o.ID, u.ID); err != nil {
+	if err := f.dir.RevokeInvitation(f.ctx, o.ID, u.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	wantState(t, f.lookup(token), invitations.Revoked)

@@ -287,13 +287,13 @@ func (s *Service) AcceptForUser(ctx context.Context, userID, orgID string) error
 }
 
 // DeclineForUser turns down the user's invitation to org: the membership
-// and its links go, and the user too when left without memberships and the
-// environment deletes such users (their sessions end with them).
-func (s *Service) DeclineForUser(ctx context.Context, userID, orgID string) error {
+// and its links go, and the user too when left without memberships and
+// deleteOrphan (nil: the environment) says so; their sessions end with them.
+func (s *Service) DeclineForUser(ctx context.Context, userID, orgID string, deleteOrphan *bool) error {
 	if _, err := s.pendingFor(ctx, s.store, userID, orgID); err != nil {
 		return err
 	}
-	return s.dir.DeclineInvitation(ctx, orgID, userID)
+	return s.dir.DeclineInvitation(ctx, orgID, userID, deleteOrphan)
 }
 
 // pendingFor returns the user's membership in org when they may act on its

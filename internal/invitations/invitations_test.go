@@ -142,10 +142,10 @@ func TestLinkStates(t *testing.T) {
 	// Replaced by a resend.
 	resent, old := f.invite(o.ID, "res@acme.test")
 
-	if err := f.dir.RevokeInvitation(f.ctx, o.ID, newUser.ID); err != nil {
+	if err := f.dir.RevokeInvitation(f.ctx, o.ID, newUser.ID, ptr(true)); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.dir.RevokeInvitation(f.ctx, o.ID, kept.ID); err != nil {
+	if err := f.dir.RevokeInvitation(f.ctx, o.ID, kept.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(time.Minute) // so the reminder is the newest mail
@@ -272,22 +272,33 @@ func TestAcceptAndDeclineForSignedInUser(t *testing.T) {
 	}
 	wantState(t, f.lookup(token), invitations.Used) // the mailed link is spent too
 
-	// Declining the only membership deletes the user (default setting).
+	// Declining the only membership keeps the user (default setting), and
+	// deletes them where the environment deletes users left without one.
 	v, _ := f.invite(beta.ID, "vic@beta.test")
-	if _, err := f.db.Exec(`UPDATE users SET email_verified = true WHERE id = $1`, v.ID); err != nil {
+	w, _ := f.invite(beta.ID, "wes@beta.test")
+	if _, err := f.db.Exec(`UPDATE users SET email_verified = true WHERE id IN ($1, $2)`, v.ID, w.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.inv.DeclineForUser(f.ctx, v.ID, beta.ID); err != nil {
+	if err := f.inv.DeclineForUser(f.ctx, w.ID, beta.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count(`SELECT count(*) FROM users WHERE id = $1`, w.ID); n != 1 {
+		t.Error("user deleted after declining their only invitation, by default")
+	}
+	if _, err := f.db.Exec(`UPDATE environment_settings SET delete_users_without_memberships = true`); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.inv.DeclineForUser(f.ctx, v.ID, beta.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.count(`SELECT count(*) FROM users WHERE id = $1`, v.ID); n != 0 {
 		t.Error("user kept after declining their only invitation")
 	}
-	if n := f.count(`SELECT count(*) FROM audit_events WHERE action = 'invitation.declined'`); n != 1 {
+	if n := f.count(`SELECT count(*) FROM audit_events WHERE action = 'invitation.declined'`); n != 2 {
 		t.Errorf("%d declined events", n)
 	}
 	// An active member cannot decline.
-	if err := f.inv.DeclineForUser(f.ctx, u.ID, o.ID); !errors.Is(err, apperr.ErrFailedPrecondition) {
+	if err := f.inv.DeclineForUser(f.ctx, u.ID, o.ID, nil); !errors.Is(err, apperr.ErrFailedPrecondition) {
 		t.Errorf("declining an accepted invitation: %v", err)
 	}
 	// Someone else's org: not found.

@@ -137,3 +137,13 @@ func wantState(t *testing.T, got invitations.Invitation, want invitations.State)
 		t.Fatalf("state %q, want %q (%+v)", got.State, want, got)
 	}
 }
+
+// membershipByEmail is the membership in org of the user with email.
+func (f *fixture) membershipByEmail(orgID, email string) model.Membership {
+	f.t.Helper()
+	u, err := f.dir.UserByEmail(f.ctx, email)
+	if err != nil {
+		f.t.Fatalf("user %s: %v", email, err)
+	}
+	return f.membership(orgID, u.ID)
+}

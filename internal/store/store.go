@@ -53,6 +53,29 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	return nil
 }
 
+// InSavepoint runs fn as InTx does, and inside a transaction already open
+// it runs fn within a savepoint: when fn fails, only what fn wrote is
+// undone and the transaction goes on, where a failed statement would
+// otherwise abort it.
+func (s *Store) InSavepoint(ctx context.Context, fn func(tx *Store) error) error {
+	if !s.inTx {
+		return s.InTx(ctx, fn)
+	}
+	if _, err := s.q.ExecContext(ctx, "SAVEPOINT roster_step"); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if err := fn(s); err != nil {
+		if _, rerr := s.q.ExecContext(ctx, "ROLLBACK TO SAVEPOINT roster_step; RELEASE SAVEPOINT roster_step"); rerr != nil {
+			return errors.Join(err, fmt.Errorf("roll back to savepoint: %w", rerr))
+		}
+		return err
+	}
+	if _, err := s.q.ExecContext(ctx, "RELEASE SAVEPOINT roster_step"); err != nil {
+		return fmt.Errorf("release savepoint: %w", mapError(err))
+	}
+	return nil
+}
+
 func (s *Store) get(ctx context.Context, dst any, query string, args ...any) error {
 	return mapError(sqlx.GetContext(ctx, s.q, dst, query, args...))
 }

@@ -201,6 +201,15 @@ func TestMembersAndUsersAPI(t *testing.T) {
 	}
 	wantViolation(t, c.Do("PATCH", "/api/v1/memberships/organizations/"+org+"/users/"+adminID, map[string]any{"roles": []map[string]string{{"name": "wizard"}}}), "roles")
 	wantStatus(t, c.Do("DELETE", "/api/v1/memberships/organizations/"+org+"/users/"+str(invitee["id"])+"?cascade=false", nil), http.StatusOK)
+	// Nor removed, even alone in the org: the answer names a stable reason.
+	for _, path := range []string{"/users/" + adminID, "/users:external/u-1"} {
+		r = c.Do("DELETE", "/api/v1/memberships/organizations/"+org+path+"?cascade=true", nil)
+		wantStatus(t, r, http.StatusBadRequest)
+		if d := list(r.JSON["details"]); len(d) != 1 || str(obj(d[0])["error_code"]) != "FAILED_PRECONDITION" ||
+			str(obj(d[0])["reason"]) != "LAST_ADMIN" || !strings.Contains(str(r.JSON["message"]), "or delete the organization") {
+			t.Errorf("removing the last admin by %s: %s", path, r.Raw)
+		}
+	}
 	wantStatus(t, c.Do("GET", "/api/v1/users/"+str(invitee["id"]), nil), http.StatusOK) // kept: cascade=false
 	wantStatus(t, c.Do("DELETE", "/api/v1/users:external/u-1", nil), http.StatusOK)
 	wantStatus(t, c.Do("GET", "/api/v1/users/"+adminID, nil), http.StatusNotFound)

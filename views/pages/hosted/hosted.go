@@ -177,8 +177,10 @@ type LeaveData struct {
 	OrgName        string
 	Roles          []string
 	Decline        bool // declining an invitation, not leaving
-	DeletesAccount bool
+	DeletesAccount bool // the account goes too; the form says so to the server
+	Only           bool // the person's only membership
 	Current        bool
+	LastAdmin      bool // the org's last admin: cannot leave, no button
 }
 
 // withReturnTo adds return_to to a path when there is one.
