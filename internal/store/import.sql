@@ -13,20 +13,38 @@ RELEASE SAVEPOINT roster_batch;
 
 -- name: lock-organizations-by-external-id
 -- Locked in id order, as the directory does, so writers cannot deadlock.
-SELECT * FROM organizations WHERE external_id = ANY($1) ORDER BY id FOR UPDATE;
+SELECT id, display_name, slug, external_id, metadata, settings, max_allowed_users, logo_url,
+       default_member_role_id, created_at, updated_at
+FROM organizations WHERE external_id = ANY($1) ORDER BY id FOR UPDATE;
 
 -- name: organizations-by-slug
-SELECT * FROM organizations WHERE slug = ANY($1);
+SELECT id, display_name, slug, external_id, metadata, settings, max_allowed_users, logo_url,
+       default_member_role_id, created_at, updated_at
+FROM organizations WHERE slug = ANY($1);
 
 -- name: users-by-external-id-or-email
 -- One index lookup per key: LATERAL with LIMIT 1 keeps the planner from
 -- hashing the whole table, which it prefers for a thousand keys even when
 -- the probes are ten times cheaper. A user found both ways comes twice.
-SELECT u.* FROM unnest($1::text[]) AS k (external_id)
-CROSS JOIN LATERAL (SELECT * FROM users WHERE external_id = k.external_id LIMIT 1) AS u
+SELECT u.id, u.email, u.email_verified, u.external_id, u.given_name, u.family_name, u.name,
+       u.locale, u.picture, u.phone_number, u.custom_attributes, u.metadata, u.last_login_at,
+       u.created_at, u.updated_at
+FROM unnest($1::text[]) AS k (external_id)
+CROSS JOIN LATERAL (
+    SELECT id, email, email_verified, external_id, given_name, family_name, name, locale, picture,
+           phone_number, custom_attributes, metadata, last_login_at, created_at, updated_at
+    FROM users WHERE external_id = k.external_id LIMIT 1
+) AS u
 UNION ALL
-SELECT u.* FROM unnest($2::text[]) AS k (email)
-CROSS JOIN LATERAL (SELECT * FROM users WHERE lower(email) = k.email LIMIT 1) AS u;
+SELECT u.id, u.email, u.email_verified, u.external_id, u.given_name, u.family_name, u.name,
+       u.locale, u.picture, u.phone_number, u.custom_attributes, u.metadata, u.last_login_at,
+       u.created_at, u.updated_at
+FROM unnest($2::text[]) AS k (email)
+CROSS JOIN LATERAL (
+    SELECT id, email, email_verified, external_id, given_name, family_name, name, locale, picture,
+           phone_number, custom_attributes, metadata, last_login_at, created_at, updated_at
+    FROM users WHERE lower(email) = k.email LIMIT 1
+) AS u;
 
 -- name: users-with-password
 SELECT user_id FROM password_credentials WHERE user_id = ANY($1);
@@ -43,7 +61,8 @@ SELECT m.id, m.user_id, m.organization_id, m.status, m.metadata, m.joined_at,
        array(SELECT mr.role_id FROM membership_roles mr WHERE mr.membership_id = m.id ORDER BY mr.role_id) AS role_ids
 FROM unnest($1::text[], $2::text[]) AS p (user_id, organization_id)
 CROSS JOIN LATERAL (
-    SELECT * FROM memberships WHERE user_id = p.user_id AND organization_id = p.organization_id LIMIT 1
+    SELECT id, user_id, organization_id, status, metadata, joined_at
+    FROM memberships WHERE user_id = p.user_id AND organization_id = p.organization_id LIMIT 1
 ) AS m;
 
 -- name: active-or-pending-counts
@@ -110,7 +129,7 @@ DELETE FROM membership_roles WHERE membership_id = ANY($1);
 
 -- name: add-membership-role-pairs
 INSERT INTO membership_roles (membership_id, role_id)
-SELECT * FROM unnest($1::text[], $2::text[])
+SELECT t.membership_id, t.role_id FROM unnest($1::text[], $2::text[]) AS t (membership_id, role_id)
 ON CONFLICT DO NOTHING;
 
 -- name: revoke-invitation-tokens-of-memberships
