@@ -374,6 +374,9 @@ func TestAuditNamesOutliveTheirObjects(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// This environment deletes users left without an organization, so the
+	// log must name people who are gone.
+	srv.DB.MustExec(`UPDATE environment_settings SET delete_users_without_memberships = true`)
 	globexName, initechName := "Globex", "Initech"
 	globex, err := dir.CreateOrganization(dana, directory.OrganizationInput{DisplayName: &globexName})
 	step(err)
