@@ -30,6 +30,7 @@ import (
 	"roster/internal/enduser"
 	"roster/internal/model"
 	"roster/internal/ratelimit"
+	"roster/views"
 	"roster/views/layouts"
 	"roster/views/pages/hosted"
 )
@@ -182,6 +183,9 @@ type signedIn struct {
 	// Keep is the person's "Keep me signed in": the session cookie outlives
 	// the browser.
 	Keep bool
+	// Flash, when not "", is said on the hosted page the person lands on
+	// ("You joined Acme."); nothing is said when they go on to an app.
+	Flash string
 }
 
 // finishSignIn is THE post-sign-in step every method ends with: if the user has one active
@@ -204,12 +208,25 @@ func (h *hostedAuth) finishSignIn(c echo.Context, in signedIn) error {
 	h.clearSignInState(c)
 	switch next {
 	case enduser.NextChooseOrganization:
-		return c.Redirect(http.StatusSeeOther, withReturnTo("/choose-organization", target))
+		return h.goOn(c, withReturnTo("/choose-organization", target), in.Flash)
 	case enduser.NextMyOrganizations:
-		return c.Redirect(http.StatusSeeOther, withReturnTo(hostedHome, target))
+		return h.goOn(c, withReturnTo(hostedHome, target), in.Flash)
 	}
+	return h.goOn(c, target, in.Flash)
+}
+
+// goOn sends a signed-in person on to target (a local path or an
+// allowlisted return_to; "" is the hosted home), with message as a success
+// flash when target is one of Roster's pages: an app would never show it,
+// and it would wait for the next hosted page instead.
+func (h *hostedAuth) goOn(c echo.Context, target, message string) error {
 	if target == "" {
 		target = hostedHome
+	}
+	if message != "" && enduser.LocalPath(target) {
+		if err := setFlash(c, views.FlashSuccess, message); err != nil {
+			return err
+		}
 	}
 	return c.Redirect(http.StatusSeeOther, target)
 }

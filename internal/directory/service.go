@@ -22,3 +22,12 @@ type Service struct {
 func New(st *store.Store, clk clock.Clock) *Service {
 	return &Service{store: st, clock: clk}
 }
+
+// In returns the directory working inside the transaction tx: its writes
+// join tx (store.InTx nests), so a caller's other steps and the directory's
+// rules commit together or not at all.
+func (s *Service) In(tx *store.Store) *Service {
+	c := *s
+	c.store = tx
+	return &c
+}
