@@ -157,6 +157,17 @@ func TestInvitationsInBrowser(t *testing.T) {
 	ib.noProblems("used")
 	ib.b.Screenshot("invitation-used")
 
+	// A hosted error page, for a signed-in person: the way back is their
+	// organizations.
+	ib.visit(ib.srv.URL+"/my-organizations/no-such-org", "hosted-notice")
+	if got := ib.attr("notice-action", "href"); got != "/my-organizations" {
+		t.Errorf("the 404's way on %q", got)
+	}
+	if n := ib.count(orgSel("nav")); n != 0 {
+		t.Error("a hosted 404 shows the console's navigation")
+	}
+	ib.screenshots("hosted-not-found")
+
 	// An existing user of another org, while ann is signed in here: the
 	// page says whose invitation it is, asks nothing, and accepting
 	// switches account.
