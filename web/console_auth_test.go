@@ -44,7 +44,7 @@ func wantStatus(t *testing.T, what string, res *webtest.PageResponse, status int
 		t.Fatalf("%s: status %d, want %d (Location %q)\n%.600s", what, res.Status, status, res.Location, res.Body)
 	}
 	if status == http.StatusForbidden && !strings.Contains(res.Body, `data-testid="error-page"`) &&
-		!strings.Contains(res.Body, `data-testid="sign-in-problem"`) {
+		!strings.Contains(res.Body, `data-testid="sign-in-problem"`) && !strings.Contains(res.Body, `data-testid="hosted-notice"`) {
 		t.Errorf("%s: 403 without the error page", what)
 	}
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -160,6 +161,24 @@ func originOf(raw string) (origin string, ok bool) {
 	return u.Scheme + "://" + host, true
 }
 
+// errStaleForm is in the chain of every refused CSRF token: the hosted
+// error page words it for end users, who know the app, not Roster.
+var errStaleForm = errors.New("web: the form's CSRF token is missing or wrong")
+
 func errCSRF() error {
-	return apperr.Forbidden("This form did not come from a Roster page, or the page is too old. Go back, reload it and try again.")
+	return apperr.Forbidden("This form did not come from a Roster page, or the page is too old. Go back, reload it and try again.").Wrap(errStaleForm)
+}
+
+// pageToken makes sure a page rendered for a request the middleware refused
+// (an error page, whose header holds sign-out forms) carries a CSRF token:
+// the browser's own, or a new one it is given now.
+func (g csrfGuard) pageToken(c echo.Context) {
+	if t, _ := c.Get(csrfTokenKey).(string); t != "" {
+		return
+	}
+	if ck, err := c.Cookie(g.cookie); err == nil && ck.Value != "" {
+		c.Set(csrfTokenKey, ck.Value)
+		return
+	}
+	g.rotate(c)
 }

@@ -157,9 +157,19 @@ func isAPI(path string) bool {
 		path == "/oauth" || strings.HasPrefix(path, "/oauth/")
 }
 
+// signIns are the two kinds of people a page can be for: the console's
+// admins and the hosted pages' end users. The error handler asks them who is
+// signed in when no route middleware did (an unknown URL, a form the CSRF
+// check refused), so every error page still fits its reader.
+type signIns struct {
+	admins *adminAuth
+	users  *hostedAuth
+	csrf   csrfGuard
+}
+
 // newErrorHandler is Echo's one HTTPErrorHandler: every error of every
 // request ends here and becomes the error page or the API's JSON error.
-func newErrorHandler(log *slog.Logger, secrets *tokenPaths) echo.HTTPErrorHandler {
+func newErrorHandler(log *slog.Logger, secrets *tokenPaths, who signIns) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		f, known := classify(err)
 		req := c.Request()
@@ -199,17 +209,79 @@ func newErrorHandler(log *slog.Logger, secrets *tokenPaths) echo.HTTPErrorHandle
 			}
 			werr = c.JSON(f.status, body)
 		default:
-			// A signed-in admin keeps the console's menu; anyone else (an end
-			// user, a visitor) gets the page without console navigation.
-			admin := pageAdmin(c)
-			p := views.Page{Title: f.title, RequestID: requestID(c), Admin: admin, HideNav: admin == nil}
-			werr = render(c, f.status, pages.Error(p, pages.ErrorDetails{
-				Status: f.status, Title: f.title, Message: f.message, Violations: f.violations,
-			}))
+			werr = who.errorPage(c, err, f)
 		}
 		if werr != nil {
 			log.ErrorContext(req.Context(), "writing the error response failed",
 				slog.String("request_id", requestID(c)), slog.String("error", werr.Error()))
 		}
 	}
+}
+
+// errorPage renders f for a person. End users get the hosted layout, with a
+// way back to their organizations or to sign-in; a signed-in admin keeps
+// the console's menu; anyone else gets the page without navigation. Server
+// errors always get the plain page: the hosted one needs the database.
+func (who signIns) errorPage(c echo.Context, err error, f failure) error {
+	who.csrf.pageToken(c) // the headers' sign-out forms need one
+	if f.status < 500 && who.users != nil && who.forEndUser(c, err) {
+		herr := who.users.errorPage(c, err, f)
+		if herr == nil || c.Response().Committed {
+			return herr
+		}
+		// The hosted page could not be built (its app name is in the
+		// database): the plain page still says what happened.
+	}
+	admin := pageAdmin(c)
+	p := views.Page{Title: f.title, RequestID: requestID(c), CSRFToken: csrfToken(c), Admin: admin, HideNav: admin == nil}
+	return render(c, f.status, pages.Error(p, pages.ErrorDetails{
+		Status: f.status, Title: f.title, Message: f.message, Violations: f.violations,
+	}))
+}
+
+// forEndUser decides whether the error page of this request is a hosted
+// one: the request is a hosted route's (hostedAuth.pages marked it), its
+// URL lies under the hosted pages' paths (a mistyped /signin/…, a refused
+// form), or it asks for a URL nobody serves while an end user and no admin
+// is signed in. Along the way it loads the signed-in admin, so a console
+// 404 keeps its menu.
+func (who signIns) forEndUser(c echo.Context, err error) bool {
+	if marked, _ := c.Get(hostedKey).(bool); marked || isHostedPath(c.Request().URL.Path) {
+		return true
+	}
+	if who.admins != nil && adminFrom(c) == nil {
+		if _, lerr := who.admins.load(c); lerr != nil {
+			return false // the database: the plain page
+		}
+	}
+	if adminFrom(c) != nil {
+		return false
+	}
+	unserved := errors.Is(err, echo.ErrNotFound) || errors.Is(err, echo.ErrMethodNotAllowed)
+	return unserved && who.users.currentUser(c) != nil
+}
+
+// hostedPaths are the path prefixes of the end users' hosted pages
+// (routes.go's hosted block). "/org/" is a member's own org pages, apart
+// from the console's /organizations.
+var hostedPaths = []string{
+	"/signin", "/signup", "/invitations", "/my-organizations", "/choose-organization",
+	"/switch-organization", "/org", "/logout/user",
+}
+
+// isHostedPath reports whether path is one of the hosted pages' or under
+// one (a mistyped /signin/cod, say).
+func isHostedPath(path string) bool {
+	for _, p := range hostedPaths {
+		if path == p || strings.HasPrefix(path, p+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// csrfToken is the CSRF token of the current request, "" if none.
+func csrfToken(c echo.Context) string {
+	t, _ := c.Get(csrfTokenKey).(string)
+	return t
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"roster/internal/adminauth"
+	"roster/internal/directory"
 	"roster/internal/invitations"
 	"roster/internal/model"
 	"roster/internal/testkit"
@@ -61,18 +62,45 @@ func (ib inviteBrowser) visit(url, testID string) {
 	ib.b.Run(chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(orgSel(testID))))
 }
 
+// phone sets the viewport of a 390-pixel-wide phone.
+func (ib inviteBrowser) phone() {
+	ib.t.Helper()
+	ib.b.Run(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+}
+
+// screenshots saves the page at desktop and phone width, checking it has
+// no problems at either.
+func (ib inviteBrowser) screenshots(name string) {
+	ib.t.Helper()
+	ib.noProblems(name)
+	ib.b.Screenshot(name)
+	ib.phone()
+	ib.b.Screenshot(name + "-phone")
+	ib.noProblems(name + " on a phone")
+	ib.b.Desktop()
+}
+
 func TestInvitationsInBrowser(t *testing.T) {
 	ib := newInviteBrowser(t)
 	k := ib.k
 	acme := k.org("Acme Corp", "ada@acme.test")
 	beta := k.org("Beta", "bea@beta.test")
-	k.member(beta.ID, "bob@beta.test")
+	// Bob and Carl have used their accounts before: they have names.
+	for _, email := range []string{"bob@beta.test", "carl@beta.test"} {
+		u := k.member(beta.ID, email)
+		name := strings.ToUpper(email[:1]) + email[1:strings.Index(email, "@")] + " Beta"
+		if _, err := k.dir.UpdateUser(context.Background(), u.ID, directory.UserInput{Name: &name}); err != nil {
+			t.Fatal(err)
+		}
+	}
 
-	// A new person: the mail's link opens the invitation; accepting signs
-	// them in to Acme.
+	// A new person: the mail's link opens the invitation, which asks for a
+	// name and offers a password.
 	link := ib.inviteFromConsole(acme.ID, "ann@acme.test")
 	ib.visit(link, "invitation")
-	ib.noProblems("invitation")
+	if got := ib.attr("invitation", "data-variant"); got != "new" {
+		t.Errorf("variant for a new person %q", got)
+	}
 	if got := ib.text("invitation-inviter"); got != "ed@roster.test" {
 		t.Errorf("inviter %q", got)
 	}
@@ -82,24 +110,41 @@ func TestInvitationsInBrowser(t *testing.T) {
 	if got := ib.text("invitation-roles"); got != "Member" {
 		t.Errorf("roles %q", got)
 	}
-	ib.b.Screenshot("invitation")
-	ib.b.Mobile()
-	ib.b.Screenshot("invitation-mobile")
-	ib.noProblems("invitation on a phone")
-	ib.b.Desktop()
+	if got := ib.text("invitation-accept"); got != "Accept and join Acme Corp" {
+		t.Errorf("accept button %q", got)
+	}
+	ib.screenshots("invitation-new")
+	// No name: the page says so beside the field.
+	ib.clickThen(orgSel("invitation-accept"), "error-name")
+	ib.noProblems("invitation without a name")
+	ib.fill("invitation-name", "Ann Archer")
+	ib.fill("invitation-password", "a walk in the acme park")
 	ib.clickThen(orgSel("invitation-accept"), "hosted-account")
+	ib.wantFlash("success", "You joined Acme Corp.")
 	if got := ib.text("hosted-user-email"); got != "ann@acme.test" {
 		t.Errorf("signed in as %q", got)
 	}
 	if got := ib.text("hosted-current-org"); got != "Acme Corp" {
 		t.Errorf("signed in to %q", got)
 	}
+	ib.noProblems("joined")
+	ib.b.Screenshot("invitation-joined")
 	m := k.membership(acme.ID, "ann@acme.test")
 	if m.Status != model.StatusActive || m.InviteAcceptedAt == nil {
 		t.Fatalf("ann's membership %+v", m)
 	}
-	if u, _ := k.dir.UserByEmail(context.Background(), "ann@acme.test"); !u.EmailVerified {
-		t.Error("ann's email not verified")
+	if u, _ := k.dir.UserByEmail(context.Background(), "ann@acme.test"); !u.EmailVerified || u.Name == nil || *u.Name != "Ann Archer" {
+		t.Errorf("ann: verified %v, name %v", u.EmailVerified, u.Name)
+	}
+
+	// Later, she signs in with the password she set.
+	ib.clickThen(orgSel("hosted-sign-out"), "signin")
+	ib.fill("signin-email", "ann@acme.test")
+	ib.clickThen(orgSel("signin-continue"), "signin-methods")
+	ib.fill("signin-password", "a walk in the acme park")
+	ib.clickThen(orgSel("password-signin"), "hosted-account")
+	if got := ib.text("hosted-user-email"); got != "ann@acme.test" {
+		t.Errorf("signed in with the password as %q", got)
 	}
 
 	// The link again: used.
@@ -113,12 +158,27 @@ func TestInvitationsInBrowser(t *testing.T) {
 	ib.noProblems("used")
 	ib.b.Screenshot("invitation-used")
 
+	// A hosted error page, for a signed-in person: the way back is their
+	// organizations.
+	ib.visit(ib.srv.URL+"/my-organizations/no-such-org", "hosted-notice")
+	if got := ib.attr("notice-action", "href"); got != "/my-organizations" {
+		t.Errorf("the 404's way on %q", got)
+	}
+	if n := ib.count(orgSel("nav")); n != 0 {
+		t.Error("a hosted 404 shows the console's navigation")
+	}
+	ib.screenshots("hosted-not-found")
+
 	// An existing user of another org, while ann is signed in here: the
-	// page says whose invitation it is, and accepting switches account.
+	// page says whose invitation it is, asks nothing, and accepting
+	// switches account.
 	link = ib.inviteFromConsole(acme.ID, "bob@beta.test")
 	ib.visit(link, "invitation-other-account")
 	if got := ib.text("invitation-signed-in-as"); got != "ann@acme.test" {
 		t.Errorf("signed in as %q", got)
+	}
+	if n := ib.count("#invitation-name"); n != 0 {
+		t.Error("the page asks bob for a name")
 	}
 	ib.b.Screenshot("invitation-other-account")
 	ib.clickThen(orgSel("invitation-accept"), "hosted-account")
@@ -130,6 +190,42 @@ func TestInvitationsInBrowser(t *testing.T) {
 	}
 	if m := k.membership(beta.ID, "bob@beta.test"); m.Status != model.StatusActive {
 		t.Errorf("bob in Beta: %s", m.Status)
+	}
+	ib.clickThen(orgSel("hosted-sign-out"), "signin")
+
+	// An existing person, nobody signed in: accept or decline, nothing
+	// else. Carl declines, after a confirmation.
+	link = ib.inviteFromConsole(acme.ID, "carl@beta.test")
+	ib.visit(link, "invitation")
+	if got := ib.attr("invitation", "data-variant"); got != "existing" {
+		t.Errorf("variant for an existing person %q", got)
+	}
+	if n := ib.count("#invitation-name") + ib.count("#invitation-password"); n != 0 {
+		t.Error("the page asks an existing person for a name or password")
+	}
+	ib.screenshots("invitation-existing")
+	ib.clickThen(orgSel("invitation-decline"), "invitation-decline-confirm")
+	ib.noProblems("decline confirmation")
+	ib.b.Screenshot("invitation-decline")
+	if m := k.membership(acme.ID, "carl@beta.test"); m.Status != model.StatusPendingInvite {
+		t.Fatalf("the confirmation declined: %s", m.Status)
+	}
+	ib.clickThen(orgSel("confirm-decline"), "invitation-closed")
+	ib.wantFlash("success", "You declined the invitation to Acme Corp.")
+	if got := ib.attr("invitation-closed", "data-state"); got != "declined" {
+		t.Errorf("declined link: %q", got)
+	}
+	ib.noProblems("declined")
+	if n := k.count(`SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'carl@beta.test' AND m.organization_id = $1`, acme.ID); n != 0 {
+		t.Error("carl's invitation is still open")
+	}
+	// Invited again, he accepts: only the one button.
+	link = ib.inviteFromConsole(acme.ID, "carl@beta.test")
+	ib.visit(link, "invitation")
+	ib.clickThen(orgSel("invitation-accept"), "hosted-account")
+	ib.wantFlash("success", "You joined Acme Corp.")
+	if m := k.membership(acme.ID, "carl@beta.test"); m.Status != model.StatusActive {
+		t.Errorf("carl in Acme: %s", m.Status)
 	}
 
 	// Revoked from the console: the link says it was withdrawn.

@@ -24,6 +24,7 @@ import (
 func (k inviteKit) inviteLink(orgID, email string, roles ...string) string {
 	k.t.Helper()
 	inviter := "ed@roster.test"
+	k.srv.Clock.Advance(time.Second) // so this mail is the newest
 	if _, err := k.dir.AddMember(context.Background(), orgID, directory.UserInput{Email: &email},
 		directory.MembershipInput{Roles: roles, InviterEmail: &inviter, SendInvitation: true}); err != nil {
 		k.t.Fatal(err)
@@ -33,11 +34,17 @@ func (k inviteKit) inviteLink(orgID, email string, roles ...string) string {
 
 func (k inviteKit) lastInviteLink(email string) string {
 	k.t.Helper()
-	mails := webtest.OutboxTo(k.t, k.srv, email)
-	if len(mails) == 0 {
-		k.t.Fatalf("no mail to %s", email)
+	var text string
+	for _, m := range webtest.OutboxTo(k.t, k.srv, email) {
+		if m.Kind == "invitation" {
+			text = m.Text
+			break
+		}
 	}
-	links := testkit.Links(mails[0].Text)
+	if text == "" {
+		k.t.Fatalf("no invitation mail to %s", email)
+	}
+	links := testkit.Links(text)
 	if len(links) == 0 {
 		k.t.Fatalf("no link in the mail to %s", email)
 	}
@@ -45,6 +52,16 @@ func (k inviteKit) lastInviteLink(email string) string {
 }
 
 func (k inviteKit) signins() signinKit { return signinKit{t: k.t, srv: k.srv, dir: k.dir} }
+
+// named is the accept form of a person the invitation created: they give
+// their name.
+func named(form url.Values) url.Values {
+	out := url.Values{"name": {"Nia Newcomer"}}
+	for k, v := range form {
+		out[k] = v
+	}
+	return out
+}
 
 func TestInvitationFromTheAPIArrivesAndAccepts(t *testing.T) {
 	sm := testkit.NewSMTPServer(t)
@@ -80,7 +97,7 @@ func TestInvitationFromTheAPIArrivesAndAccepts(t *testing.T) {
 		t.Fatalf("status after opening: %s", m.Status)
 	}
 
-	res := c.PostForm(link, nil)
+	res := c.PostForm(link, named(nil))
 	if res.Status != http.StatusSeeOther || c.Cookie("roster_session") == "" {
 		t.Fatalf("accept: %d → %q\n%.500s", res.Status, res.Location, res.Body)
 	}
@@ -119,7 +136,7 @@ func TestInvitationParallelAccepts(t *testing.T) {
 	results := make([]*webtest.PageResponse, len(clients))
 	var wg sync.WaitGroup
 	for i, c := range clients {
-		wg.Go(func() { results[i] = c.PostForm(link, nil) })
+		wg.Go(func() { results[i] = c.PostForm(link, named(nil)) })
 	}
 	wg.Wait()
 	accepted, used := 0, 0
@@ -152,7 +169,7 @@ func TestInvitationClosedLinks(t *testing.T) {
 	k.member(beta.ID, "kept@beta.test")
 	revokedKept := k.inviteLink(o.ID, "kept@beta.test")
 	used := k.inviteLink(o.ID, "used@acme.test")
-	if res := c.PostForm(used, nil); res.Status != http.StatusSeeOther {
+	if res := c.PostForm(used, named(nil)); res.Status != http.StatusSeeOther {
 		t.Fatalf("accept: %d", res.Status)
 	}
 	for _, email := range []string{"rev@acme.test", "kept@beta.test"} {
@@ -208,12 +225,12 @@ func TestInvitationSetsAPassword(t *testing.T) {
 	c := webtest.NewVisitorClient(t, k.srv)
 
 	wantPage(t, c.Get(link), http.StatusOK, `name="password"`, "Set a password")
-	res := c.PostForm(link, url.Values{"password": {"short"}})
+	res := c.PostForm(link, named(url.Values{"password": {"short"}}))
 	wantPage(t, res, http.StatusUnprocessableEntity, `data-testid="error-password"`)
 	if m := k.membership(o.ID, "ann@acme.test"); m.Status != model.StatusPendingInvite {
 		t.Fatal("a refused password used the link")
 	}
-	if res := c.PostForm(link, url.Values{"password": {"correct horse battery staple"}}); res.Status != http.StatusSeeOther {
+	if res := c.PostForm(link, named(url.Values{"password": {"correct horse battery staple"}})); res.Status != http.StatusSeeOther {
 		t.Fatalf("accept with password: %d\n%.500s", res.Status, res.Body)
 	}
 	if n := k.count(`SELECT count(*) FROM password_credentials p JOIN users u ON u.id = p.user_id WHERE u.email = 'ann@acme.test'`); n != 1 {
@@ -229,7 +246,7 @@ func TestInvitationSetsAPassword(t *testing.T) {
 		t.Error("a password field while password sign-in is off")
 	}
 	// A hand-made form's password is ignored then.
-	if res := webtest.NewVisitorClient(t, k.srv).PostForm(link, url.Values{"password": {"correct horse battery staple"}}); res.Status != http.StatusSeeOther {
+	if res := webtest.NewVisitorClient(t, k.srv).PostForm(link, named(url.Values{"password": {"correct horse battery staple"}})); res.Status != http.StatusSeeOther {
 		t.Fatalf("accept: %d", res.Status)
 	}
 	if n := k.count(`SELECT count(*) FROM password_credentials p JOIN users u ON u.id = p.user_id WHERE u.email = 'bob@acme.test'`); n != 0 {
@@ -247,7 +264,7 @@ func TestInvitationWhileSignedInAsSomeoneElse(t *testing.T) {
 
 	wantPage(t, c.Get(link), http.StatusOK, `data-testid="invitation-other-account"`,
 		"You are signed in as", "bea@beta.test", "Sign out and accept as ann@acme.test")
-	if res := c.PostForm(link, nil); res.Status != http.StatusSeeOther {
+	if res := c.PostForm(link, named(nil)); res.Status != http.StatusSeeOther {
 		t.Fatalf("accept: %d", res.Status)
 	}
 	_, _, org := k.signins().session(c)
@@ -339,7 +356,177 @@ func TestInvitationMailWaitsForSMTP(t *testing.T) {
 	}
 	// The link works.
 	c := webtest.NewVisitorClient(t, k.srv)
-	if res := c.PostForm(strings.TrimPrefix(got[0].Links()[0], k.srv.URL), nil); res.Status != http.StatusSeeOther {
+	if res := c.PostForm(strings.TrimPrefix(got[0].Links()[0], k.srv.URL), named(nil)); res.Status != http.StatusSeeOther {
 		t.Fatalf("accept: %d", res.Status)
 	}
+}
+
+// A person the invitation brought in gives a name and may set a password
+// while accepting; both are checked, and the password signs in later.
+func TestInvitationSetsUpANewPerson(t *testing.T) {
+	k := newInviteKit(t)
+	o := k.org("Acme", "ada@acme.test")
+	link := k.inviteLink(o.ID, "ann@acme.test")
+	c := webtest.NewVisitorClient(t, k.srv)
+
+	wantPage(t, c.Get(link), http.StatusOK, `data-variant="new"`, `name="name"`, `name="password"`,
+		"Accept and join Acme", `data-testid="invitation-decline"`)
+	res := c.PostForm(link, url.Values{"name": {" "}, "password": {"password1"}})
+	wantPage(t, res, http.StatusUnprocessableEntity, `data-testid="error-name"`, "Enter your name.", `data-testid="error-password"`)
+	res = c.PostForm(link, url.Values{"name": {strings.Repeat("x", 256)}})
+	wantPage(t, res, http.StatusUnprocessableEntity, `data-testid="error-name"`, "at most 255 characters")
+	if m := k.membership(o.ID, "ann@acme.test"); m.Status != model.StatusPendingInvite {
+		t.Fatal("a refused form used the link")
+	}
+
+	res = c.PostForm(link, url.Values{"name": {"Ann Archer"}, "password": {"correct horse battery staple"}})
+	if res.Status != http.StatusSeeOther || res.Location != "/my-organizations" {
+		t.Fatalf("accept: %d → %q\n%.500s", res.Status, res.Location, res.Body)
+	}
+	wantPage(t, c.Get(res.Location), http.StatusOK, `data-kind="success"`, "You joined Acme.")
+	u, _ := k.dir.UserByEmail(context.Background(), "ann@acme.test")
+	if u.Name == nil || *u.Name != "Ann Archer" || !u.EmailVerified {
+		t.Fatalf("ann after accepting: name %v, verified %v", u.Name, u.EmailVerified)
+	}
+	other := webtest.NewVisitorClient(t, k.srv)
+	res = other.PostForm("/signin/password", url.Values{"email": {"ann@acme.test"}, "password": {"correct horse battery staple"}})
+	if res.Status != http.StatusSeeOther || other.Cookie("roster_session") == "" {
+		t.Fatalf("password sign-in after accepting: %d\n%.500s", res.Status, res.Body)
+	}
+}
+
+// An existing person (named, signed in before, or with a password) only
+// accepts or declines: the page asks nothing, and a name or password
+// posted by hand changes nothing.
+func TestInvitationForAnExistingPerson(t *testing.T) {
+	k := newInviteKit(t)
+	o := k.org("Acme", "ada@acme.test")
+	beta := k.org("Beta", "bob@beta.test")
+	k.signins().signIn(webtest.NewVisitorClient(t, k.srv), "bob@beta.test") // bob has signed in before
+	link := k.inviteLink(o.ID, "bob@beta.test")
+	c := webtest.NewVisitorClient(t, k.srv)
+
+	page := c.Get(link)
+	wantPage(t, page, http.StatusOK, `data-variant="existing"`, "Accept and join Acme", `data-testid="invitation-decline"`, `data-testid="keep-signed-in"`)
+	for _, field := range []string{`name="name"`, `name="password"`} {
+		if strings.Contains(page.Body, field) {
+			t.Errorf("the page for an existing person has %s", field)
+		}
+	}
+	res := c.PostForm(link, url.Values{"name": {"Mallory"}, "password": {"correct horse battery staple"}})
+	wantPage(t, res, http.StatusUnprocessableEntity, `data-testid="invitation-problem"`, "set up already")
+	if n := k.count(`SELECT count(*) FROM password_credentials p JOIN users u ON u.id = p.user_id WHERE u.email = 'bob@beta.test'`); n != 0 {
+		t.Fatal("a hand-made form set an existing person's password")
+	}
+	if n := k.count(`SELECT count(*) FROM users WHERE email = 'bob@beta.test' AND name IS NOT NULL`); n != 0 {
+		t.Fatal("a hand-made form named an existing person")
+	}
+	res = c.PostForm(link, nil)
+	if res.Status != http.StatusSeeOther || res.Location != "/choose-organization" && res.Location != "/my-organizations" {
+		t.Fatalf("accept: %d → %q", res.Status, res.Location)
+	}
+	wantPage(t, c.Get("/my-organizations"), http.StatusOK, "You joined Acme.")
+	if m := k.membership(o.ID, "bob@beta.test"); m.Status != model.StatusActive {
+		t.Fatalf("bob in Acme: %s", m.Status)
+	}
+	_ = beta
+}
+
+// The invitee, signed in already, only accepts: their session moves into
+// the org (it is not replaced), and an allowlisted return_to goes on to the
+// app without a message for a page it never shows.
+func TestInvitationForTheSignedInInvitee(t *testing.T) {
+	k := newInviteKit(t)
+	o := k.org("Acme", "ada@acme.test")
+	k.org("Beta", "bob@beta.test")
+	if _, err := k.srv.DB.Exec(`UPDATE environment_settings SET allowed_redirect_urls = '{https://app.acme.test}'`); err != nil {
+		t.Fatal(err)
+	}
+	c := webtest.NewVisitorClient(t, k.srv)
+	k.signins().signIn(c, "bob@beta.test")
+	before, _, _ := k.signins().session(c)
+
+	link := k.inviteLink(o.ID, "bob@beta.test")
+	page := c.Get(link + "?return_to=" + url.QueryEscape("https://app.acme.test/welcome"))
+	wantPage(t, page, http.StatusOK, `data-variant="invitee"`, "Accept and join Acme", `name="return_to" value="https://app.acme.test/welcome"`)
+	if strings.Contains(page.Body, `data-testid="keep-signed-in"`) || strings.Contains(page.Body, `name="name"`) {
+		t.Error("the signed-in invitee is asked to sign in or for a name")
+	}
+	res := c.PostForm(link, url.Values{"return_to": {"https://app.acme.test/welcome"}})
+	if res.Status != http.StatusSeeOther || res.Location != "https://app.acme.test/welcome" {
+		t.Fatalf("accept: %d → %q\n%.500s", res.Status, res.Location, res.Body)
+	}
+	after, status, org := k.signins().session(c)
+	if after != before || status != "ACTIVE" || org == nil || *org != o.ID {
+		t.Fatalf("session %s → %s (%s) in %v", before, after, status, org)
+	}
+	if strings.Contains(c.Get("/my-organizations").Body, "You joined") {
+		t.Error("a message meant for a hosted page waited for the next one")
+	}
+
+	// A return_to off the allowlist is dropped: the hosted home, with the message.
+	o2 := k.org("Cobalt", "cy@cobalt.test")
+	link = k.inviteLink(o2.ID, "bob@beta.test")
+	res = c.PostForm(link, url.Values{"return_to": {"https://evil.test/"}})
+	if res.Status != http.StatusSeeOther || res.Location != "/my-organizations" {
+		t.Fatalf("accept with a foreign return_to: %d → %q", res.Status, res.Location)
+	}
+	wantPage(t, c.Get(res.Location), http.StatusOK, "You joined Cobalt.")
+}
+
+// Declining asks first, then closes the invitation; the link says it was
+// declined. A person with no other org loses the account the invitation
+// made, and is told so before.
+func TestInvitationDecline(t *testing.T) {
+	k := newInviteKit(t)
+	o := k.org("Acme", "ada@acme.test")
+	beta := k.org("Beta", "bob@beta.test")
+
+	// A new person, not signed in.
+	link := k.inviteLink(o.ID, "nia@acme.test")
+	c := webtest.NewVisitorClient(t, k.srv)
+	wantPage(t, c.Get(link+"/decline"), http.StatusOK, `data-testid="invitation-decline-confirm"`,
+		"Decline the invitation to Acme?", `data-testid="decline-deletes-account"`, `data-testid="confirm-decline"`)
+	if m := k.membership(o.ID, "nia@acme.test"); m.Status != model.StatusPendingInvite {
+		t.Fatal("opening the confirmation declined")
+	}
+	res := c.PostForm(link+"/decline", nil)
+	if res.Status != http.StatusSeeOther || res.Location != link {
+		t.Fatalf("decline: %d → %q", res.Status, res.Location)
+	}
+	page := c.Get(link)
+	wantPage(t, page, http.StatusGone, `data-state="declined"`, "This invitation was declined", "You declined the invitation to Acme.")
+	if strings.Contains(page.Body, "nia@acme.test") {
+		t.Error("the declined link's page names the invitee")
+	}
+	if n := k.count(`SELECT count(*) FROM users WHERE email = 'nia@acme.test'`); n != 0 {
+		t.Error("the account the invitation made is still there")
+	}
+	wantPage(t, c.PostForm(link+"/decline", nil), http.StatusGone, `data-state="declined"`)
+	wantPage(t, c.PostForm(link, named(nil)), http.StatusGone, `data-state="declined"`)
+
+	// The signed-in invitee, a member elsewhere: back to their organizations.
+	bc := webtest.NewVisitorClient(t, k.srv)
+	k.signins().signIn(bc, "bob@beta.test")
+	link = k.inviteLink(o.ID, "bob@beta.test")
+	page = bc.Get(link + "/decline")
+	wantPage(t, page, http.StatusOK, `data-testid="confirm-decline"`)
+	if strings.Contains(page.Body, `data-testid="decline-deletes-account"`) {
+		t.Error("the confirmation says bob's account goes")
+	}
+	res = bc.PostForm(link+"/decline", nil)
+	if res.Status != http.StatusSeeOther || res.Location != "/my-organizations" {
+		t.Fatalf("bob declines: %d → %q", res.Status, res.Location)
+	}
+	wantPage(t, bc.Get("/my-organizations"), http.StatusOK, "You declined the invitation to Acme.")
+	if m := k.membership(beta.ID, "bob@beta.test"); m.Status != model.StatusActive {
+		t.Error("declining touched bob's other org")
+	}
+	if _, status, _ := k.signins().session(bc); status != "ACTIVE" {
+		t.Errorf("bob's session is %s", status)
+	}
+
+	// Unknown links: the link's own page, nothing declined.
+	wantPage(t, c.Get("/invitations/not-a-real-token/decline"), http.StatusNotFound, `data-state="unknown"`)
+	wantPage(t, c.PostForm("/invitations/not-a-real-token/decline", nil), http.StatusNotFound, `data-state="unknown"`)
 }

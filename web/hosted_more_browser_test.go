@@ -250,6 +250,7 @@ func TestInviteDuringSMTPOutageInBrowser(t *testing.T) {
 		t.Errorf("invited by %q", got)
 	}
 	ab.noProblems("invitation")
+	ab.fill("invitation-name", "Ann Archer") // new here: she gives her name
 	ab.clickThen(orgSel("invitation-accept"), "hosted-account")
 	if got := ab.text("hosted-user-email"); got != "ann@acme.test" {
 		t.Errorf("signed in as %q", got)

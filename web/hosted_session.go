@@ -30,6 +30,7 @@ import (
 	"roster/internal/enduser"
 	"roster/internal/model"
 	"roster/internal/ratelimit"
+	"roster/views"
 	"roster/views/layouts"
 	"roster/views/pages/hosted"
 )
@@ -182,6 +183,9 @@ type signedIn struct {
 	// Keep is the person's "Keep me signed in": the session cookie outlives
 	// the browser.
 	Keep bool
+	// Flash, when not "", is said on the hosted page the person lands on
+	// ("You joined Acme."); nothing is said when they go on to an app.
+	Flash string
 }
 
 // finishSignIn is THE post-sign-in step every method ends with: if the user has one active
@@ -204,12 +208,25 @@ func (h *hostedAuth) finishSignIn(c echo.Context, in signedIn) error {
 	h.clearSignInState(c)
 	switch next {
 	case enduser.NextChooseOrganization:
-		return c.Redirect(http.StatusSeeOther, withReturnTo("/choose-organization", target))
+		return h.goOn(c, withReturnTo("/choose-organization", target), in.Flash)
 	case enduser.NextMyOrganizations:
-		return c.Redirect(http.StatusSeeOther, withReturnTo(hostedHome, target))
+		return h.goOn(c, withReturnTo(hostedHome, target), in.Flash)
 	}
+	return h.goOn(c, target, in.Flash)
+}
+
+// goOn sends a signed-in person on to target (a local path or an
+// allowlisted return_to; "" is the hosted home), with message as a success
+// flash when target is one of Roster's pages: an app would never show it,
+// and it would wait for the next hosted page instead.
+func (h *hostedAuth) goOn(c echo.Context, target, message string) error {
 	if target == "" {
 		target = hostedHome
+	}
+	if message != "" && enduser.LocalPath(target) {
+		if err := setFlash(c, views.FlashSuccess, message); err != nil {
+			return err
+		}
 	}
 	return c.Redirect(http.StatusSeeOther, target)
 }
@@ -269,11 +286,17 @@ func (h *hostedAuth) page(c echo.Context, title string) (layouts.HostedPage, err
 	return p, nil
 }
 
-// pages renders the errors of hosted routes in the hosted layout, where an
-// end user can go on from, instead of the console's error page. Too many
-// attempts get a page that says how long to wait.
+// hostedKey marks a request of a hosted route, whose errors the central
+// error handler renders in the hosted layout (hostedAuth.errorPage).
+const hostedKey = "roster.hosted"
+
+// pages marks the request as a hosted page's, so its errors render in the
+// hosted layout, where an end user can go on from, instead of the console's
+// error page; it loads the signed-in person, if any, or makes the visitor
+// the audit actor.
 func (h *hostedAuth) pages(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		c.Set(hostedKey, true)
 		sess, err := h.load(c)
 		if err != nil {
 			return err
@@ -281,36 +304,39 @@ func (h *hostedAuth) pages(next echo.HandlerFunc) echo.HandlerFunc {
 		if sess == nil {
 			visitorActor(c)
 		}
-		err = next(c)
-		if err == nil || c.Response().Committed {
-			return err
-		}
-		var limited *ratelimit.Error
-		if errors.As(err, &limited) {
-			c.Response().Header().Set("Retry-After", strconv.Itoa(limited.Seconds()))
-			d := hosted.NoticeData{
-				Reason: "rate-limited", Title: "Too many attempts",
-				Message: "For your account's safety, please wait " + minutes(limited.Minutes()) + " before trying again.",
-				Action:  "/signin", Label: "Back to sign-in",
-			}
-			if limited.Reason == "password" {
-				// Only this network waits: say what still works now.
-				d.Title = "Too many wrong passwords"
-				d.Message = "There were too many wrong passwords for this account from your network. Wait " +
-					minutes(limited.Minutes()) + " to try a password again, or go back and sign in with a code sent by email."
-			}
-			return h.notice(c, http.StatusTooManyRequests, d)
-		}
-		f, known := classify(err)
-		if !known || f.status >= 500 {
-			return err // the central handler logs it and answers 500
-		}
-		d := hosted.NoticeData{Reason: "error", Status: f.status, Title: f.title, Message: f.message, Action: "/signin", Label: "Go to sign-in"}
-		if h.currentUser(c) != nil {
-			d.Action, d.Label = hostedHome, "Go to my organizations"
-		}
-		return h.notice(c, f.status, d)
+		return next(c)
 	}
+}
+
+// errorPage renders the failure f of a hosted request (the central error
+// handler decides which are: errors.go) as a hosted notice. Too many
+// attempts get a page that says how long to wait. The way on is the
+// person's organizations when they are signed in, sign-in otherwise.
+func (h *hostedAuth) errorPage(c echo.Context, err error, f failure) error {
+	d := hosted.NoticeData{Reason: "error", Status: f.status, Title: f.title, Message: f.message}
+	var limited *ratelimit.Error
+	switch {
+	case errors.As(err, &limited):
+		d.Reason, d.Status, d.Title = "rate-limited", 0, "Too many attempts"
+		d.Message = "For your account's safety, please wait " + minutes(limited.Minutes()) + " before trying again."
+		if limited.Reason == "password" {
+			// Only this network waits: say what still works now.
+			d.Title = "Too many wrong passwords"
+			d.Message = "There were too many wrong passwords for this account from your network. Wait " +
+				minutes(limited.Minutes()) + " to try a password again, or go back and sign in with a code sent by email."
+		}
+	case errors.Is(err, errStaleForm):
+		d.Reason, d.Title = "csrf", "This form has expired"
+		d.Message = "For your safety, a form can only be sent from a page of this site opened recently. Go back, reload the page and try again."
+	case f.status == http.StatusNotFound && f.message == wording[http.StatusNotFound][1]:
+		d.Reason = "not-found"
+		d.Message = "There is nothing at this address. Check that you opened the whole link; some mail programs break long links in two."
+	}
+	d.Action, d.Label = "/signin", "Go to sign-in"
+	if h.currentUser(c) != nil {
+		d.Action, d.Label = hostedHome, "Back to your organizations"
+	}
+	return h.notice(c, f.status, d)
 }
 
 // notice renders a one-message hosted page.

@@ -140,6 +140,6 @@ func TestKeepSignedInThroughEveryMethod(t *testing.T) {
 		if page := c.Get(link); !keepBox.MatchString(page.Body) {
 			t.Error("the invitation does not offer to keep the person signed in")
 		}
-		wantSession("accepted invitation", c.PostForm(link, url.Values{"keep": {"1"}}), true)
+		wantSession("accepted invitation", c.PostForm(link, url.Values{"keep": {"1"}, "name": {"Ivy"}}), true)
 	})
 }

@@ -15,8 +15,9 @@ import (
 )
 
 // routes registers every route of the server, in one place, so any URL can be
-// traced to its handler from here.
-func routes(e *echo.Echo, d Deps) {
+// traced to its handler from here. It returns the sign-ins, for the error
+// pages of requests no route took.
+func routes(e *echo.Echo, d Deps) signIns {
 	st := store.New(d.DB).WithMailKey(d.SecretKey)
 	dir := directory.New(st, d.Clock)
 	dir.BaseURL = d.Config.PublicURL.String()
@@ -73,4 +74,5 @@ func routes(e *echo.Echo, d Deps) {
 	api.RegisterOpenAPI(e) // readable without a token
 	v1 := e.Group("/api/v1", api.RequireClient(tokens))
 	api.Register(v1, api.Deps{Store: st, Directory: dir, Clock: d.Clock, SecretKey: d.SecretKey})
+	return signIns{admins: auth, users: userAuth, csrf: csrf}
 }

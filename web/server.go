@@ -60,7 +60,6 @@ func New(d Deps) *echo.Echo {
 	e.HidePort = true
 	// Reads the router on first use, when every route is registered.
 	secrets := &tokenPaths{e: e}
-	e.HTTPErrorHandler = newErrorHandler(d.Log, secrets)
 	e.IPExtractor = clientIP(d.Config.TrustedProxies)
 
 	e.Pre(dropBadRequestID)
@@ -86,7 +85,7 @@ func New(d Deps) *echo.Echo {
 		refuseManyEmails,
 	)
 
-	routes(e, d)
+	e.HTTPErrorHandler = newErrorHandler(d.Log, secrets, routes(e, d))
 	return e
 }
 

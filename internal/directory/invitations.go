@@ -16,10 +16,13 @@ import (
 // links go, and the user too when left without memberships and deleteOrphan
 // says so (nil: as the environment setting says).
 func (s *Service) DeclineInvitation(ctx context.Context, orgID, userID string, deleteOrphan *bool) error {
-	return s.closeInvitation(ctx, orgID, userID, "invitation.declined", deleteOrphan, func(m model.Membership) string {
+	return s.closeInvitation(ctx, orgID, userID, actionDeclined, deleteOrphan, func(m model.Membership) string {
 		return "you are already a member of " + m.OrganizationName + "; leave it instead"
 	})
 }
+
+// actionDeclined is the audit action of an invitation its invitee declined.
+const actionDeclined = "invitation.declined"
 
 // closeInvitation ends an invitation that has not been accepted, in one
 // transaction: its links stop working, the membership goes, the event is
@@ -37,6 +40,13 @@ func (s *Service) closeInvitation(ctx context.Context, orgID, userID, action str
 		}
 		if m.Status != model.StatusPendingInvite && m.Status != model.StatusInviteExpired {
 			return apperr.FailedPrecondition(accepted(m))
+		}
+		if action == actionDeclined {
+			// Its links' tombstones say the invitee declined, not that the
+			// org withdrew the invitation.
+			if err := tx.MarkInvitationLinksDeclined(ctx, m.ID, s.clock.Now()); err != nil {
+				return err
+			}
 		}
 		if err := tx.RevokeInvitationTokens(ctx, m.ID, s.clock.Now()); err != nil {
 			return err

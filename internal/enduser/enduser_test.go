@@ -316,3 +316,66 @@ func TestImportedBcryptIsUpgraded(t *testing.T) {
 		t.Errorf("the hash was not upgraded: %s", hash)
 	}
 }
+
+// TestAccountExistsMailToAnInvitee: an invited person who tries to sign up
+// (they never made an account; the invitation did) is told the invitation
+// is waiting and needs no password, not to reset a forgotten one. Anyone
+// else still gets the plain "you have an account" mail.
+func TestAccountExistsMailToAnInvitee(t *testing.T) {
+	k := newKit(t)
+	ctx := context.Background()
+	acme := k.org("Acme", "ada@acme.test")
+	beta := k.org("Beta & Co", "bea@beta.test")
+	inviter := "ada@acme.test"
+	for _, org := range []string{acme, beta} {
+		if _, err := k.dir.AddMember(ctx, org, directory.UserInput{Email: ptr("Ann@Acme.test")},
+			directory.MembershipInput{InviterEmail: &inviter, SendInvitation: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k.exec(`UPDATE environment_settings SET signup_enabled = true`)
+	lastMail := func(email string) store.OutboxEmail {
+		t.Helper()
+		for _, m := range testkit.Outbox(t, k.st, email) {
+			if m.Kind == "account_exists" {
+				return m
+			}
+		}
+		t.Fatalf("no account_exists mail to %s", email)
+		return store.OutboxEmail{}
+	}
+
+	if err := k.users.SignUpWithPassword(ctx, "ann@ACME.test", "a long enough password", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	m := lastMail("ann@acme.test")
+	if m.To != "Ann@Acme.test" {
+		t.Errorf("mail to %q, not the address on record", m.To)
+	}
+	for _, want := range []string{"Acme and Beta & Co", "invitation", "You need no password", "http://roster.test/my-organizations"} {
+		if !strings.Contains(m.Subject+"\n"+m.Text, want) {
+			t.Errorf("the mail does not say %q:\n%s\n%s", want, m.Subject, m.Text)
+		}
+	}
+	if strings.Contains(m.Text, "forgotten your password") {
+		t.Errorf("the mail to an invitee talks of a forgotten password:\n%s", m.Text)
+	}
+
+	// Past their expiry the invitations are not offered any more.
+	k.clk.Advance(16 * 24 * time.Hour)
+	if err := k.users.SignUpWithPassword(ctx, "ann@acme.test", "a long enough password", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if m := lastMail("ann@acme.test"); !strings.Contains(m.Text, "forgotten your password") || strings.Contains(m.Text, "invited") {
+		t.Errorf("after the invitations expired:\n%s", m.Text)
+	}
+	// A plain member gets the plain mail.
+	if err := k.users.SignUpWithPassword(ctx, "bea@beta.test", "a long enough password", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if m := lastMail("bea@beta.test"); !strings.Contains(m.Subject, "You already have an account") {
+		t.Errorf("a member's mail: %q", m.Subject)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

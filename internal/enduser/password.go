@@ -3,6 +3,7 @@ package enduser
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -314,17 +315,38 @@ func (s *Service) queueVerification(ctx context.Context, tx *store.Store, u mode
 }
 
 // queueAccountExists tells the owner of email that someone tried to
-// register it, without telling the person who tried.
+// register it, without telling the person who tried. An invited person who
+// tries to sign up (the usual reason: they never made an account, the
+// invitation did) is told about the invitation instead: it is waiting, and
+// accepting it needs no password.
 func (s *Service) queueAccountExists(ctx context.Context, tx *store.Store, email string) error {
 	// To the address on record, not the spelling typed at sign-up.
-	if u, err := tx.UserByEmail(ctx, email); err == nil {
+	var invitedTo []string
+	u, err := tx.UserByEmail(ctx, email)
+	switch {
+	case err == nil:
 		email = u.Email
-	} else if !errors.Is(err, apperr.ErrNotFound) {
+		if invitedTo, err = s.pendingInvitations(ctx, tx, u.ID); err != nil {
+			return err
+		}
+	case !errors.Is(err, apperr.ErrNotFound):
 		return err
 	}
 	app, err := tx.AppName(ctx)
 	if err != nil {
 		return err
+	}
+	if len(invitedTo) > 0 {
+		orgs := andList(invitedTo)
+		return s.queueMail(ctx, tx, email, "account_exists", mail.Notice{
+			Title: "Your invitation to " + orgs + " is waiting",
+			Paragraphs: []string{
+				"Someone tried to create an account for " + email + " with " + app + ", but there is one already: you were invited to join " + orgs + ".",
+				"To join, accept the invitation: use the link in the invitation email, or sign in with a code sent to this address and accept it on your organizations page. You need no password for either.",
+			},
+			ActionLabel: "See my invitations", ActionURL: s.baseURL + "/my-organizations",
+			Footer: "If it was not you, ignore this mail: nothing has changed.",
+		})
 	}
 	return s.queueMail(ctx, tx, email, "account_exists", mail.Notice{
 		Title: "You already have an account with " + app,
@@ -335,6 +357,32 @@ func (s *Service) queueAccountExists(ctx context.Context, tx *store.Store, email
 		ActionLabel: "Sign in", ActionURL: s.baseURL + "/signin",
 		Footer: "If it was not you, ignore this mail: nothing has changed.",
 	})
+}
+
+// pendingInvitations names the orgs whose invitation the user may still
+// accept, by name.
+func (s *Service) pendingInvitations(ctx context.Context, tx *store.Store, userID string) ([]string, error) {
+	ms, err := tx.MembershipsOfUsers(ctx, []string{userID})
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	var names []string
+	for _, m := range ms[userID] {
+		if m.Status == model.StatusPendingInvite && (m.InviteExpiresAt == nil || now.Before(*m.InviteExpiresAt)) {
+			names = append(names, m.OrganizationName)
+		}
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// andList joins names for a sentence: "A", "A and B", "A, B and C".
+func andList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // VerificationStatus returns what a confirmation link's page says.

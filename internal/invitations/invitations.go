@@ -13,6 +13,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"roster/internal/apperr"
 	"roster/internal/audit"
@@ -61,7 +62,9 @@ const (
 	Expired State = "expired" // past its expiry: ask for a new one
 	Used    State = "used"    // accepted already
 	Revoked State = "revoked" // withdrawn by the org, or replaced by a newer link
-	Unknown State = "unknown" // no such link (mistyped, or from another Roster)
+	// Declined: the invitee turned it down (here or on "my organizations").
+	Declined State = "declined"
+	Unknown  State = "unknown" // no such link (mistyped, or from another Roster)
 )
 
 // Invitation is a link as its page shows it. Only an open or expired link
@@ -79,6 +82,10 @@ type Invitation struct {
 	Replaced bool
 	// RenewalRequested: the invitee already asked for a new invitation.
 	RenewalRequested bool
+	// NewAccount: the invitee has never used their account (no name, no
+	// password, never signed in), so accepting asks for a name and may set
+	// a password (Setup). Open links only.
+	NewAccount bool
 }
 
 // LinkError is why a link could not be accepted: its state, with what its
@@ -105,6 +112,17 @@ func (s *Service) Lookup(ctx context.Context, token string) (Invitation, error) 
 	if err != nil {
 		return Invitation{}, err
 	}
+	inv := s.describe(l)
+	if inv.State == Open {
+		if inv.NewAccount, err = newAccount(ctx, s.store, inv.UserID); err != nil {
+			return Invitation{}, err
+		}
+	}
+	return inv, nil
+}
+
+// describe says what the link l is now, as its page shows it.
+func (s *Service) describe(l store.InvitationLink) Invitation {
 	inv := Invitation{
 		OrganizationID: nullable.Value(l.OrganizationID), OrganizationName: nullable.Value(l.OrganizationName),
 		UserID: nullable.Value(l.UserID), Email: nullable.Value(l.Email), InviterEmail: nullable.Value(l.InviterEmail),
@@ -131,7 +149,26 @@ func (s *Service) Lookup(ctx context.Context, token string) (Invitation, error) 
 		// Past its use, a link says nothing about the person it was for.
 		inv.UserID, inv.Email, inv.Roles = "", "", nil
 	}
-	return inv, nil
+	return inv
+}
+
+// newAccount reports whether the user has never used their account: no
+// name, no password, never signed in. That is a person the invitation
+// itself brought in, who sets the account up while accepting; anyone else
+// only accepts.
+func newAccount(ctx context.Context, st *store.Store, userID string) (bool, error) {
+	u, err := st.User(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	if u.LastLoginAt != nil || nullable.Value(u.Name) != "" || nullable.Value(u.GivenName) != "" || nullable.Value(u.FamilyName) != "" {
+		return false, nil
+	}
+	_, err = st.PasswordHash(ctx, userID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return true, nil
+	}
+	return false, err
 }
 
 // tombstone describes a link whose row is gone: revoking deletes the
@@ -148,27 +185,36 @@ func (s *Service) tombstone(ctx context.Context, hash []byte) (Invitation, error
 		State: Revoked, OrganizationID: nullable.Value(t.OrganizationID), OrganizationName: nullable.Value(t.OrganizationName),
 		ExpiresAt: t.ExpiresAt,
 	}
-	if t.UsedAt != nil {
+	switch {
+	case t.UsedAt != nil:
 		inv.State = Used // accepted, then the member was removed
+	case t.DeclinedAt != nil:
+		inv.State = Declined
 	}
 	return inv, nil
 }
 
-// Accept uses the link: the membership becomes ACTIVE, the email counts as
-// proven, and the caller signs the user in to the org. It is single use:
-// of parallel or repeated calls exactly one succeeds, and the others get a
-// *LinkError saying the link is used.
-func (s *Service) Accept(ctx context.Context, token string) (userID, orgID string, err error) {
-	return s.AcceptSettingPassword(ctx, token, "")
+// Setup is what a person new to the app gives while accepting an
+// invitation (Invitation.NewAccount): a name, and a password if they want
+// one. An existing person gives nothing.
+type Setup struct {
+	Name     string
+	Password string // "" signs in by email
 }
 
-// AcceptSettingPassword is Accept that also sets the user's password (when
-// password is not ""), in the same transaction: a password refused leaves
-// the link unused, and the error names the field "password".
-func (s *Service) AcceptSettingPassword(ctx context.Context, token, password string) (userID, orgID string, err error) {
-	if password != "" && s.opts.SetPassword == nil {
-		return "", "", apperr.Invalid(apperr.Field("password", "cannot be set here; sign in with your email instead"))
-	}
+// maxNameLength is the longest name a new person may give.
+const maxNameLength = 255
+
+// Accept uses the link: the membership becomes ACTIVE, the email counts as
+// proven, and the caller signs the user in to the org. A new account
+// (Invitation.NewAccount) needs in.Name and takes an optional in.Password,
+// checked as every password is, set in the same transaction: a refused name
+// or password leaves the link unused, with errors on the fields "name" and
+// "password". An account in use takes neither; it is set up already.
+//
+// The link is single use: of parallel or repeated calls exactly one
+// succeeds, and the others get a *LinkError saying the link is used.
+func (s *Service) Accept(ctx context.Context, token string, in Setup) (userID, orgID string, err error) {
 	inv, err := s.Lookup(ctx, token)
 	if err != nil {
 		return "", "", err
@@ -198,13 +244,17 @@ func (s *Service) AcceptSettingPassword(ctx context.Context, token, password str
 			return apperr.FailedPrecondition("the invitation is no longer open")
 		}
 		userID, orgID = m.UserID, m.OrganizationID
+		// Whether the account is new is decided before proving the email,
+		// which may clear a password nobody proved (identity.Resolve).
+		fresh, err := newAccount(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
 		if err := s.proveEmail(ctx, tx, userID, nullable.Value(link.Email)); err != nil {
 			return err
 		}
-		if password != "" {
-			if err := s.opts.SetPassword(ctx, tx, userID, password); err != nil {
-				return err
-			}
+		if err := s.setUp(ctx, tx, userID, fresh, in); err != nil {
+			return err
 		}
 		return s.activate(ctx, tx, m, "link")
 	})
@@ -218,6 +268,50 @@ func (s *Service) AcceptSettingPassword(ctx context.Context, token, password str
 		return "", "", err
 	}
 	return userID, orgID, nil
+}
+
+// setUp gives a new (fresh) account its name and, if asked, a password,
+// inside tx; an account in use takes neither.
+func (s *Service) setUp(ctx context.Context, tx *store.Store, userID string, fresh bool, in Setup) error {
+	name := strings.TrimSpace(in.Name)
+	if !fresh {
+		if name != "" || in.Password != "" {
+			// The page asked while the account was new; it has been used
+			// since (a sign-in elsewhere), and its owner keeps what it has.
+			return apperr.FailedPrecondition("your account is set up already, so this invitation no longer asks for a name or password; accept it as it is")
+		}
+		return nil
+	}
+	var v apperr.Violations
+	switch {
+	case name == "":
+		v.Add("name", "enter your name")
+	case utf8.RuneCountInString(name) > maxNameLength:
+		v.Add("name", "must be at most 255 characters")
+	}
+	if in.Password != "" {
+		// Checked even when the name is missing, so the page names every
+		// problem at once; the transaction undoes it then.
+		if err := s.setPassword(ctx, tx, userID, in.Password); err != nil {
+			msg := apperr.FieldErrors(err)["password"]
+			if msg == "" {
+				return err
+			}
+			v.Add("password", msg)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	_, err := s.dir.On(tx).UpdateUser(ctx, userID, directory.UserInput{Name: &name})
+	return err
+}
+
+func (s *Service) setPassword(ctx context.Context, tx *store.Store, userID, password string) error {
+	if s.opts.SetPassword == nil {
+		return apperr.Invalid(apperr.Field("password", "cannot be set here; sign in with your email instead"))
+	}
+	return s.opts.SetPassword(ctx, tx, userID, password)
 }
 
 // proveEmail records that the person controls email: opening the link sent
@@ -294,6 +388,82 @@ func (s *Service) DeclineForUser(ctx context.Context, userID, orgID string, dele
 		return err
 	}
 	return s.dir.DeclineInvitation(ctx, orgID, userID, deleteOrphan)
+}
+
+// DeclineOutcome says what declining a link did.
+type DeclineOutcome struct {
+	// Invitation is the link as it was before: who was invited, to which org.
+	Invitation Invitation
+	// AccountDeleted: the invitee's account went with its last membership.
+	AccountDeleted bool
+}
+
+// DeclineImpact reports whether declining inv would delete the invitee's
+// account: it is their only membership and the environment deletes users
+// left without one. The confirmation page says so before anything happens.
+func (s *Service) DeclineImpact(ctx context.Context, inv Invitation) (deletesAccount bool, err error) {
+	if inv.UserID == "" {
+		return false, nil
+	}
+	settings, err := s.store.EnvironmentSettings(ctx)
+	if err != nil || !settings.DeleteUsersWithoutMemberships {
+		return false, err
+	}
+	ms, err := s.store.MembershipsOfUsers(ctx, []string{inv.UserID})
+	if err != nil {
+		return false, err
+	}
+	return len(ms[inv.UserID]) == 1, nil
+}
+
+// Decline uses the link to turn the invitation down: holding it proves the
+// inbox, as for accepting. The invitation closes as DeclineForUser closes
+// it (directory.DeclineInvitation): the membership and its links go, and
+// the user too when left without memberships and the environment deletes
+// such users. A link that is no longer open gets a *LinkError.
+func (s *Service) Decline(ctx context.Context, token string) (DeclineOutcome, error) {
+	inv, err := s.Lookup(ctx, token)
+	if err != nil {
+		return DeclineOutcome{}, err
+	}
+	if inv.State != Open {
+		return DeclineOutcome{}, &LinkError{inv}
+	}
+	out := DeclineOutcome{Invitation: inv}
+	var refused bool
+	err = s.store.InTx(ctx, func(tx *store.Store) error {
+		if _, err := tx.LockOrganization(ctx, inv.OrganizationID); err != nil {
+			return err
+		}
+		// Under the org's lock nothing moves the invitation; is the link
+		// still the open one it was?
+		l, err := tx.InvitationLinkByHash(ctx, tokens.Hash(token))
+		if errors.Is(err, apperr.ErrNotFound) || (err == nil && s.describe(l).State != Open) {
+			refused = true
+			return apperr.FailedPrecondition("the invitation is no longer open")
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.dir.On(tx).DeclineInvitation(ctx, inv.OrganizationID, inv.UserID, nil); err != nil {
+			return err
+		}
+		_, err = tx.User(ctx, inv.UserID)
+		out.AccountDeleted = errors.Is(err, apperr.ErrNotFound)
+		if out.AccountDeleted {
+			return nil
+		}
+		return err
+	})
+	if refused {
+		if now, lerr := s.Lookup(ctx, token); lerr == nil {
+			return DeclineOutcome{}, &LinkError{now}
+		}
+	}
+	if err != nil {
+		return DeclineOutcome{}, err
+	}
+	return out, nil
 }
 
 // pendingFor returns the user's membership in org when they may act on its

@@ -3,6 +3,8 @@ package invitations_test
 import (
 	"context"
 	"errors"
+	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -45,7 +47,7 @@ func TestAcceptActivatesAndProvesTheEmail(t *testing.T) {
 	}
 	f.clock.Advance(time.Hour)
 
-	userID, orgID, err := f.inv.Accept(f.ctx, token)
+	userID, orgID, err := f.inv.Accept(f.ctx, token, newcomer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +70,7 @@ func TestAcceptActivatesAndProvesTheEmail(t *testing.T) {
 	}
 
 	// The link is used up: a second submit is told so, and names nobody.
-	_, _, err = f.inv.Accept(f.ctx, token)
+	_, _, err = f.inv.Accept(f.ctx, token, newcomer)
 	var le *invitations.LinkError
 	if !errors.As(err, &le) || le.Invitation.State != invitations.Used {
 		t.Fatalf("second accept: %v", err)
@@ -84,7 +86,7 @@ func TestAcceptForAnExistingUserOfAnotherOrg(t *testing.T) {
 	bob := f.member(beta.ID, "bob@beta.test")
 	acme := f.org("Acme")
 	_, token := f.invite(acme.ID, "bob@beta.test")
-	userID, orgID, err := f.inv.Accept(f.ctx, token)
+	userID, orgID, err := f.inv.Accept(f.ctx, token, newcomer)
 	if err != nil || userID != bob.ID || orgID != acme.ID {
 		t.Fatalf("accept: %s %s %v", userID, orgID, err)
 	}
@@ -101,7 +103,7 @@ func TestParallelAcceptsMakeOneActiveMembership(t *testing.T) {
 	var wg sync.WaitGroup
 	results := make([]error, 10)
 	for i := range results {
-		wg.Go(func() { _, _, results[i] = f.inv.Accept(f.ctx, token) })
+		wg.Go(func() { _, _, results[i] = f.inv.Accept(f.ctx, token, newcomer) })
 	}
 	wg.Wait()
 	ok, used := 0, 0
@@ -174,7 +176,7 @@ func TestLinkStates(t *testing.T) {
 	if inv.Email != "exp@acme.test" || inv.InviterEmail != "ed@console.test" {
 		t.Errorf("expired link shows %+v", inv)
 	}
-	_, _, err := f.inv.Accept(f.ctx, expired)
+	_, _, err := f.inv.Accept(f.ctx, expired, newcomer)
 	var le *invitations.LinkError
 	if !errors.As(err, &le) || le.Invitation.State != invitations.Expired {
 		t.Fatalf("accepting an expired link: %v", err)
@@ -183,7 +185,7 @@ func TestLinkStates(t *testing.T) {
 	// Accepted, then removed from the org: still "used", not "unknown".
 	f.clock.Advance(-15 * 24 * time.Hour)
 	u, token := f.invite(o.ID, "gone@acme.test")
-	if _, _, err := f.inv.Accept(f.ctx, token); err != nil {
+	if _, _, err := f.inv.Accept(f.ctx, token, newcomer); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.dir.RemoveMembership(f.ctx, o.ID, u.ID, nil); err != nil {
@@ -208,7 +210,7 @@ func TestEmailChangeClosesTheInvitationLink(t *testing.T) {
 	if inv.Replaced {
 		t.Error("the link's page says a newer invitation was sent")
 	}
-	_, _, err := f.inv.Accept(f.ctx, token)
+	_, _, err := f.inv.Accept(f.ctx, token, newcomer)
 	var le *invitations.LinkError
 	if !errors.As(err, &le) || le.Invitation.State != invitations.Revoked {
 		t.Fatalf("accepting the old address's link: %v", err)
@@ -320,7 +322,7 @@ func TestAcceptForUserRefusesExpired(t *testing.T) {
 	}
 }
 
-func TestAcceptSettingPassword(t *testing.T) {
+func TestAcceptSetsUpANewAccount(t *testing.T) {
 	f := newFixture(t)
 	var got struct{ userID, password string }
 	inv := invitations.New(f.st, f.dir, f.clock, invitations.Options{
@@ -334,21 +336,210 @@ func TestAcceptSettingPassword(t *testing.T) {
 	})
 	o := f.org("Acme")
 	u, token := f.invite(o.ID, "ann@acme.test")
+	if !f.lookup(token).NewAccount {
+		t.Fatal("a person the invitation created is not new")
+	}
 
-	// A refused password leaves the link unused.
-	if _, _, err := inv.AcceptSettingPassword(f.ctx, token, "short"); apperr.FieldErrors(err)["password"] == "" {
-		t.Fatalf("short password: %v", err)
+	// No name, and a refused password: both are named, the link stays unused.
+	_, _, err := inv.Accept(f.ctx, token, invitations.Setup{Name: "  ", Password: "short"})
+	fe := apperr.FieldErrors(err)
+	if fe["name"] == "" || fe["password"] == "" {
+		t.Fatalf("no name and a short password: %v", err)
 	}
 	wantState(t, f.lookup(token), invitations.Open)
-	if _, _, err := inv.AcceptSettingPassword(f.ctx, token, "a long enough one"); err != nil {
+	if _, _, err := inv.Accept(f.ctx, token, invitations.Setup{Name: strings.Repeat("n", 256)}); apperr.FieldErrors(err)["name"] == "" {
+		t.Fatalf("a name of 256 characters: %v", err)
+	}
+	if f.user(u.ID).EmailVerified {
+		t.Fatal("a refused accept proved the email")
+	}
+
+	// Name and password together, in the accepting transaction.
+	if _, _, err := inv.Accept(f.ctx, token, invitations.Setup{Name: " Ann Example ", Password: "a long enough one"}); err != nil {
 		t.Fatal(err)
 	}
 	if got.userID != u.ID || got.password != "a long enough one" {
 		t.Fatalf("password set %+v", got)
 	}
+	if name := f.user(u.ID).Name; name == nil || *name != "Ann Example" {
+		t.Fatalf("name %v", name)
+	}
+
 	// Without a way to set passwords, asking for one is bad input.
 	_, token2 := f.invite(o.ID, "bo@acme.test")
-	if _, _, err := f.inv.AcceptSettingPassword(f.ctx, token2, "a long enough one"); apperr.FieldErrors(err)["password"] == "" {
+	if _, _, err := f.inv.Accept(f.ctx, token2, invitations.Setup{Name: "Bo", Password: "a long enough one"}); apperr.FieldErrors(err)["password"] == "" {
 		t.Fatalf("password without a setter: %v", err)
 	}
+}
+
+// TestAcceptLeavesAnAccountInUseAlone: a person who has a name, a password
+// or has signed in only accepts; a name or password sent anyway (a
+// hand-made form, or a page opened before they signed in elsewhere) is
+// refused and changes nothing.
+func TestAcceptLeavesAnAccountInUseAlone(t *testing.T) {
+	f := newFixture(t)
+	o := f.org("Acme")
+	beta := f.org("Beta")
+	for _, tt := range []struct {
+		email string
+		input directory.UserInput
+		sql   string
+	}{
+		{email: "named@beta.test", input: directory.UserInput{Name: ptr("Nora Named")}},
+		{email: "given@beta.test", input: directory.UserInput{GivenName: ptr("Gil")}},
+		{email: "seen@beta.test", sql: `UPDATE users SET last_login_at = now() WHERE email = 'seen@beta.test'`},
+	} {
+		t.Run(tt.email, func(t *testing.T) {
+			u := f.member(beta.ID, tt.email)
+			if _, err := f.dir.UpdateUser(f.ctx, u.ID, tt.input); err != nil {
+				t.Fatal(err)
+			}
+			if tt.sql != "" {
+				if _, err := f.db.Exec(tt.sql); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, token := f.invite(o.ID, tt.email)
+			if f.lookup(token).NewAccount {
+				t.Fatal("an account in use counts as new")
+			}
+			before := f.user(u.ID)
+			_, _, err := f.inv.Accept(f.ctx, token, invitations.Setup{Name: "Mallory"})
+			if !errors.Is(err, apperr.ErrFailedPrecondition) {
+				t.Fatalf("a name for an account in use: %v", err)
+			}
+			wantState(t, f.lookup(token), invitations.Open)
+			if after := f.user(u.ID); !reflect.DeepEqual(after.Name, before.Name) {
+				t.Errorf("name %v → %v", before.Name, after.Name)
+			}
+			if _, _, err := f.inv.Accept(f.ctx, token, invitations.Setup{}); err != nil {
+				t.Fatal(err)
+			}
+			if f.membership(o.ID, u.ID).Status != model.StatusActive {
+				t.Error("not active after accepting")
+			}
+		})
+	}
+	// A password counts as use too.
+	u, token := f.invite(o.ID, "pw@acme.test")
+	if err := f.st.SetPasswordHash(f.ctx, u.ID, "$argon2id$v=19$m=65536,t=3,p=2$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", f.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if f.lookup(token).NewAccount {
+		t.Error("an account with a password counts as new")
+	}
+}
+
+func TestDeclineWithTheLink(t *testing.T) {
+	f := newFixture(t)
+	o := f.org("Acme")
+	beta := f.org("Beta")
+
+	// In an environment that deletes users left without an org, a person
+	// with no other org goes with the invitation, and the confirmation
+	// could say so beforehand.
+	f.db.MustExec(`UPDATE environment_settings SET delete_users_without_memberships = true`)
+	nia, token := f.invite(o.ID, "nia@acme.test")
+	inv := f.lookup(token)
+	if deletes, err := f.inv.DeclineImpact(f.ctx, inv); err != nil || !deletes {
+		t.Fatalf("impact for a person with one invitation: %v %v", deletes, err)
+	}
+	out, err := f.inv.Decline(f.ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.AccountDeleted || out.Invitation.OrganizationName != "Acme" || out.Invitation.UserID != nia.ID {
+		t.Fatalf("declined %+v", out)
+	}
+	if n := f.count(`SELECT count(*) FROM users WHERE id = $1`, nia.ID); n != 0 {
+		t.Error("the account is still there")
+	}
+	// The link now says it was declined, and cannot be used again.
+	inv = f.lookup(token)
+	wantState(t, inv, invitations.Declined)
+	if inv.Email != "" || inv.UserID != "" {
+		t.Errorf("a declined link names someone: %+v", inv)
+	}
+	var le *invitations.LinkError
+	if _, err := f.inv.Decline(f.ctx, token); !errors.As(err, &le) || le.Invitation.State != invitations.Declined {
+		t.Fatalf("declining twice: %v", err)
+	}
+	if _, _, err := f.inv.Accept(f.ctx, token, newcomer); !errors.As(err, &le) || le.Invitation.State != invitations.Declined {
+		t.Fatalf("accepting after declining: %v", err)
+	}
+
+	// A member of another org keeps the account.
+	bob := f.member(beta.ID, "bob@beta.test")
+	_, token = f.invite(o.ID, "bob@beta.test")
+	if deletes, err := f.inv.DeclineImpact(f.ctx, f.lookup(token)); err != nil || deletes {
+		t.Fatalf("impact for a member elsewhere: %v %v", deletes, err)
+	}
+	out, err = f.inv.Decline(f.ctx, token)
+	if err != nil || out.AccountDeleted {
+		t.Fatalf("bob declines: %+v %v", out, err)
+	}
+	if f.membership(beta.ID, bob.ID).Status != model.StatusActive {
+		t.Error("declining touched another membership")
+	}
+	if n := f.count(`SELECT count(*) FROM memberships WHERE user_id = $1 AND organization_id = $2`, bob.ID, o.ID); n != 0 {
+		t.Error("the invitation is still there")
+	}
+	if n := f.count(`SELECT count(*) FROM audit_events WHERE action = 'invitation.declined'`); n != 2 {
+		t.Errorf("%d declined events", n)
+	}
+
+	// With users kept, nobody's account goes.
+	if _, err := f.db.Exec(`UPDATE environment_settings SET delete_users_without_memberships = false`); err != nil {
+		t.Fatal(err)
+	}
+	kim, token := f.invite(o.ID, "kim@acme.test")
+	if deletes, _ := f.inv.DeclineImpact(f.ctx, f.lookup(token)); deletes {
+		t.Error("impact says deleted while users are kept")
+	}
+	if out, err := f.inv.Decline(f.ctx, token); err != nil || out.AccountDeleted {
+		t.Fatalf("kim declines: %+v %v", out, err)
+	}
+	if n := f.count(`SELECT count(*) FROM users WHERE id = $1`, kim.ID); n != 1 {
+		t.Error("kim's account went")
+	}
+
+	// Used, revoked and replaced links decline nothing.
+	_, used := f.invite(o.ID, "used@acme.test")
+	if _, _, err := f.inv.Accept(f.ctx, used, newcomer); err != nil {
+		t.Fatal(err)
+	}
+	resent, old := f.invite(o.ID, "res@acme.test")
+	f.clock.Advance(time.Minute)
+	if _, err := f.dir.ResendInvite(f.ctx, o.ID, resent.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{used, old, "nonsense"} {
+		if _, err := f.inv.Decline(f.ctx, tok); !errors.As(err, &le) {
+			t.Errorf("declining a closed link: %v", err)
+		}
+	}
+	if f.membership(o.ID, resent.ID).Status != model.StatusPendingInvite {
+		t.Error("an old link declined the newer invitation")
+	}
+}
+
+// TestDeclinedOnMyOrganizationsSaysSo: declining from "my organizations"
+// leaves the mailed link saying it was declined, not withdrawn by the org.
+func TestDeclinedOnMyOrganizationsSaysSo(t *testing.T) {
+	f := newFixture(t)
+	o := f.org("Acme")
+	u, token := f.invite(o.ID, "ann@acme.test")
+	if _, err := f.db.Exec(`UPDATE users SET email_verified = true WHERE id = $1`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.inv.DeclineForUser(f.ctx, u.ID, o.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	wantState(t, f.lookup(token), invitations.Declined)
+	// A revoke still reads as revoked.
+	v, revoked := f.invite(o.ID, "vic@acme.test")
+	if err := f.dir.RevokeInvitation(f.ctx, o.ID, v.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	wantState(t, f.lookup(revoked), invitations.Revoked)
 }

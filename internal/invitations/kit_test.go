@@ -42,6 +42,9 @@ func newFixture(t *testing.T) *fixture {
 
 func ptr[T any](v T) *T { return &v }
 
+// newcomer is what a person the invitation created gives while accepting.
+var newcomer = invitations.Setup{Name: "Nia Newcomer"}
+
 func (f *fixture) org(name string) model.Organization {
 	f.t.Helper()
 	o, err := f.dir.CreateOrganization(f.ctx, directory.OrganizationInput{DisplayName: ptr(name)})

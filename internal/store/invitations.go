@@ -18,6 +18,7 @@ var invitationQueries struct {
 	Tombstone       string `query:"invitation-tombstone"`
 	Use             string `query:"use-invitation-link"`
 	UseOfMembership string `query:"use-membership-invitation-links"`
+	MarkDeclined    string `query:"mark-invitation-links-declined"`
 	RequestRenewal  string `query:"request-invitation-renewal"`
 	Expire          string `query:"expire-invitations"`
 	ForgetTombs     string `query:"forget-invitation-tombstones"`
@@ -60,6 +61,8 @@ type InvitationTombstone struct {
 	UsedAt           *time.Time `db:"used_at"`
 	RevokedAt        *time.Time `db:"revoked_at"`
 	ExpiresAt        time.Time  `db:"expires_at"`
+	// DeclinedAt: the invitee declined the invitation (not the org revoking it).
+	DeclinedAt *time.Time `db:"declined_at"`
 }
 
 // InvitationTombstoneByHash returns the tombstone of a deleted link.
@@ -88,6 +91,14 @@ func (s *Store) UseInvitationLink(ctx context.Context, hash []byte, now time.Tim
 // UseMembershipInvitationLinks marks the membership's live links used.
 func (s *Store) UseMembershipInvitationLinks(ctx context.Context, membershipID string, now time.Time) error {
 	_, err := s.exec(ctx, invitationQueries.UseOfMembership, membershipID, now)
+	return err
+}
+
+// MarkInvitationLinksDeclined marks the membership's live links as declined
+// by their invitee at now, so their tombstones say so once the membership is
+// deleted.
+func (s *Store) MarkInvitationLinksDeclined(ctx context.Context, membershipID string, now time.Time) error {
+	_, err := s.exec(ctx, invitationQueries.MarkDeclined, membershipID, now)
 	return err
 }
 

@@ -14,7 +14,7 @@ LEFT JOIN memberships m ON m.id = t.membership_id
 WHERE t.token_hash = $1 AND t.purpose = 'invitation';
 
 -- name: invitation-tombstone
-SELECT organization_id, organization_name, used_at, revoked_at, expires_at
+SELECT organization_id, organization_name, used_at, revoked_at, expires_at, declined_at
 FROM invitation_tombstones WHERE token_hash = $1;
 
 -- name: use-invitation-link
@@ -28,6 +28,13 @@ RETURNING id, email, user_id, organization_id, membership_id;
 -- name: use-membership-invitation-links
 -- Marks every live link of a membership used, when it is accepted without one.
 UPDATE one_time_tokens SET used_at = $2
+WHERE membership_id = $1 AND purpose = 'invitation' AND used_at IS NULL AND revoked_at IS NULL;
+
+-- name: mark-invitation-links-declined
+-- Marks the live links of membership $1 as declined by their invitee at $2,
+-- before the membership goes: the tombstone keeps the mark (00020).
+UPDATE one_time_tokens
+SET data = data || jsonb_build_object('declined_at', $2::timestamptz)
 WHERE membership_id = $1 AND purpose = 'invitation' AND used_at IS NULL AND revoked_at IS NULL;
 
 -- name: request-invitation-renewal
