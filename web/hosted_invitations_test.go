@@ -475,10 +475,12 @@ func TestInvitationForTheSignedInInvitee(t *testing.T) {
 }
 
 // Declining asks first, then closes the invitation; the link says it was
-// declined. A person with no other org loses the account the invitation
-// made, and is told so before.
+// declined. In an environment that deletes users left without an org, a
+// person with no other org loses the account the invitation made, and is
+// told so before.
 func TestInvitationDecline(t *testing.T) {
 	k := newInviteKit(t)
+	k.srv.DB.MustExec(`UPDATE environment_settings SET delete_users_without_memberships = true`)
 	o := k.org("Acme", "ada@acme.test")
 	beta := k.org("Beta", "bob@beta.test")
 
