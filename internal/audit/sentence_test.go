@@ -296,9 +296,9 @@ func TestSentence(t *testing.T) {
 }
 
 // recordedAction finds the actions Roster's code records: audit.Event
-// literals, the importer's events, and invitations closed under a named
-// action.
-var recordedAction = regexp.MustCompile(`(?:Action:\s*|\.event\(|auditEvent\([^"\n]*|closeInvitation\([^"\n]*)"([a-z_]+(?:\.[a-z_]+)+)"`)
+// literals, the importer's events, invitations closed under a named
+// action, and actions named by a constant (actionDeclined = "…").
+var recordedAction = regexp.MustCompile(`(?:Action:\s*|\.event\(|auditEvent\([^"\n]*|closeInvitation\([^"\n]*|\baction[A-Z]\w*\s*=\s*)"([a-z_]+(?:\.[a-z_]+)+)"`)
 
 // TestSentenceCoversEveryRecordedAction reads the source for every action
 // recorded and wants a case for each in the table above, so a new action
