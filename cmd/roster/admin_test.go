@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"io"
 	"net/http"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"roster/internal/database"
+	"roster/internal/store"
 	"roster/internal/testkit"
 )
 
@@ -197,6 +200,25 @@ func TestLoginLinkReachesTheRunningServer(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusOK || !strings.Contains(string(page), `data-testid="use-link"`) {
 		t.Errorf("opening the printed link: %d\n%.600s", res.StatusCode, page)
+	}
+
+	// So does an invitation the command line sends: its link reaches serve.
+	c := cli{t: t, env: []string{"DATABASE_URL=" + dbURL}}
+	var acme orgJSON
+	c.okJSON(&acme, "org", "create", "--name", "Acme")
+	c.ok("member", "add", "--org", acme.ID, "--email", "bob@acme.test", "--invite")
+	db, err := database.Open(context.Background(), dbURL, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	key, err := database.SecretKey(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mails := testkit.Outbox(t, store.New(db).WithMailKey(key), "bob@acme.test")
+	if len(mails) != 1 || !strings.Contains(mails[0].Text, base+"/invitations/") {
+		t.Errorf("the invitation the CLI sent does not link to %s:\n%v", base, mails)
 	}
 
 	// ROSTER_PUBLIC_URL, when set, is the address people reach Roster at.

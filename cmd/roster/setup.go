@@ -91,6 +91,12 @@ func openMigratedDatabase(ctx context.Context) (config.Config, *sqlx.DB, func(),
 		closeDB()
 		return cfg, nil, nil, fmt.Errorf("the database lacks %d of this roster's migrations: run `roster migrate` first", pending)
 	}
+	// Links in mail the commands queue (invitations) must reach the
+	// running server, wherever it listens.
+	if cfg.PublicURL, _, err = servingURL(ctx, db, cfg); err != nil {
+		closeDB()
+		return cfg, nil, nil, err
+	}
 	// Commands that queue mail seal it with the server's key, the one from
 	// the environment or, without one, the key kept in the database.
 	if cfg.SecretKey == nil {
