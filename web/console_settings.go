@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"roster/internal/adminauth"
+	"roster/internal/apperr"
 	"roster/internal/directory"
 	"roster/internal/model"
 	"roster/internal/social"
@@ -198,16 +200,31 @@ func (h settingsHandler) providers(c echo.Context) error {
 	return render(c, http.StatusOK, settingspages.Providers(newPage(c, "Social providers", views.NavNone), d))
 }
 
+// newProvider shows the add form. The provider's id is made now, so the
+// form can show the redirect URI to register at the provider, which wants
+// it before it gives out the client id and secret the form asks for.
 func (h settingsHandler) newProvider(c echo.Context) error {
-	form := settingspages.ProviderForm{Kind: social.KindGoogle, Enabled: true, TrustEmailVerified: social.TrustsEmailByDefault(social.KindGoogle)}
+	form := settingspages.ProviderForm{ID: h.social.NewProviderID(), Kind: social.KindGoogle, Enabled: true,
+		TrustEmailVerified: social.TrustsEmailByDefault(social.KindGoogle)}
 	return h.providerForm(c, http.StatusOK, social.Provider{}, form, nil, false)
 }
 
 func (h settingsHandler) createProvider(c echo.Context) error {
 	in := providerInputOf(c)
+	in.ID = c.FormValue("id")
 	p, err := h.social.Create(c.Request().Context(), in)
+	if errors.Is(err, apperr.ErrConflict) {
+		// The same form sent twice (a double click): the first one added it.
+		return redirectWithFlash(c, "This provider was added already.", "/settings/social-providers")
+	}
 	if errs := fieldErrorsOf(err, providerFields); errs != nil {
-		return h.providerForm(c, http.StatusUnprocessableEntity, social.Provider{}, providerFormOf(in), errs, in.ClientSecret != "")
+		form := providerFormOf(in)
+		if errs["id"] != "" {
+			// A tampered id: the form comes back with a new one, whose
+			// redirect URI is the one to register.
+			form.ID = h.social.NewProviderID()
+		}
+		return h.providerForm(c, http.StatusUnprocessableEntity, social.Provider{}, form, errs, in.ClientSecret != "")
 	}
 	if err != nil {
 		return err
@@ -262,6 +279,9 @@ func (h settingsHandler) providerForm(c echo.Context, status int, saved social.P
 	d := settingspages.ProviderFormData{Form: form, Errors: errs, SecretTyped: secretTyped}
 	if saved.ID != "" {
 		d.Provider = h.providerView(saved)
+		d.CallbackURL = d.Provider.CallbackURL
+	} else {
+		d.CallbackURL = h.social.CallbackURL(form.ID)
 	}
 	// Only a fresh "add" form follows the kind: one sent back with mistakes
 	// shows what the owner chose.
@@ -278,7 +298,7 @@ func (h settingsHandler) providerForm(c echo.Context, status int, saved social.P
 
 // providerFields are the provider form's fields, named as the service names them.
 var providerFields = map[string]string{
-	"kind": "kind", "display_name": "display_name", "issuer": "issuer", "client_id": "client_id", "client_secret": "client_secret",
+	"id": "id", "kind": "kind", "display_name": "display_name", "issuer": "issuer", "client_id": "client_id", "client_secret": "client_secret",
 }
 
 // providerInputOf reads the form. The trust checkbox is always on the
@@ -293,7 +313,7 @@ func providerInputOf(c echo.Context) social.ProviderInput {
 }
 
 func providerFormOf(in social.ProviderInput) settingspages.ProviderForm {
-	return settingspages.ProviderForm{Kind: in.Kind, DisplayName: in.DisplayName, Issuer: in.Issuer, ClientID: in.ClientID,
+	return settingspages.ProviderForm{ID: in.ID, Kind: in.Kind, DisplayName: in.DisplayName, Issuer: in.Issuer, ClientID: in.ClientID,
 		Enabled: in.Enabled, TrustEmailVerified: in.TrustEmailVerified != nil && *in.TrustEmailVerified}
 }
 

@@ -94,12 +94,21 @@ func TestSettingsInBrowser(t *testing.T) {
 	if trustTicked() {
 		t.Error("an OpenID Connect provider is ticked to trust verified emails")
 	}
+	// The redirect URI to register at the provider is there before saving,
+	// and it is the one the saved provider has.
+	callback := k.text("provider-callback")
+	if !strings.HasPrefix(callback, srv.URL+"/signin/social/conn_") || !strings.HasSuffix(callback, "/callback") {
+		t.Errorf("the add form shows the redirect URI %q", callback)
+	}
 	k.fill("display_name", "Acme ID")
 	k.fill("issuer", "https://id.acme.test")
 	k.fill("client_id", "acme-roster")
 	k.fill("client_secret", "s3cret-acme-client")
 	k.clickThen(orgSel("save-provider"), "providers-table")
 	k.wantFlash("success", "Added Acme ID")
+	if got := k.text("provider-callback"); got != callback {
+		t.Errorf("saved with the redirect URI %q, the form showed %q", got, callback)
+	}
 	if got := k.text("provider-secret"); got != "•••• set" {
 		t.Errorf("secret column %q", got)
 	}

@@ -12,6 +12,7 @@ import (
 	"roster/internal/adminauth"
 	"roster/internal/directory"
 	"roster/internal/enduser"
+	"roster/internal/ids"
 	"roster/web/webtest"
 )
 
@@ -254,6 +255,94 @@ func TestSocialProviderPages(t *testing.T) {
 	}
 	if n := countRows(t, srv, `SELECT count(*) FROM audit_events WHERE action LIKE 'social_provider.%' AND actor_label = 'owner@acme.test'`); n != 3 {
 		t.Errorf("%d social_provider audit events, want created, updated, deleted", n)
+	}
+}
+
+var (
+	shownCallback = regexp.MustCompile(`data-testid="provider-callback">([^<]*)<`)
+	hiddenID      = regexp.MustCompile(`<input type="hidden" name="id" value="([^"]*)"`)
+)
+
+// A provider wants its redirect URI before it hands out the client id and
+// secret, so the add form shows the URI before saving, and the provider
+// saved from that form has exactly that URI.
+func TestSocialProviderRedirectURIBeforeSaving(t *testing.T) {
+	srv := webtest.NewServer(t)
+	owner := webtest.NewConsoleClient(t, srv, "owner@acme.test", adminauth.Owner)
+	shown := func(what string, res *webtest.PageResponse) (callback, id string) {
+		t.Helper()
+		c, i := shownCallback.FindStringSubmatch(res.Body), hiddenID.FindStringSubmatch(res.Body)
+		if c == nil || i == nil {
+			t.Fatalf("%s: no redirect URI or no id in the form\n%.3000s", what, res.Body)
+		}
+		return c[1], i[1]
+	}
+	providers := func() int { return countRows(t, srv, `SELECT count(*) FROM social_providers`) }
+	form := func(id, issuer string) url.Values {
+		return url.Values{"id": {id}, "kind": {"OIDC"}, "display_name": {"Acme ID"}, "issuer": {issuer},
+			"client_id": {"acme-client"}, "client_secret": {"acme-secret"}, "enabled": {"on"}}
+	}
+
+	res := owner.Get("/settings/social-providers/new")
+	wantStatus(t, "new form", res, http.StatusOK)
+	callback, id := shown("new form", res)
+	if !ids.Valid(id, ids.Connection) || callback != srv.URL+"/signin/social/"+id+"/callback" {
+		t.Fatalf("the form shows %q for the id %q", callback, id)
+	}
+	if _, other := shown("another new form", owner.Get("/settings/social-providers/new")); other == id {
+		t.Error("two add forms show the same id")
+	}
+
+	// A mistake keeps the id, and with it the URI already registered.
+	res = owner.PostForm("/settings/social-providers", form(id, "ftp://id.acme.test"))
+	wantStatus(t, "bad issuer", res, http.StatusUnprocessableEntity)
+	if again, sameID := shown("the form with a mistake", res); again != callback || sameID != id {
+		t.Errorf("after a mistake the form shows %q (%s), before %q", again, sameID, callback)
+	}
+
+	res = owner.PostForm("/settings/social-providers", form(id, "https://id.acme.test"))
+	if res.Status != http.StatusSeeOther || res.Location != "/settings/social-providers" {
+		t.Fatalf("create = %d %q\n%.800s", res.Status, res.Location, res.Body)
+	}
+	var saved string
+	if err := srv.DB.Get(&saved, `SELECT id FROM social_providers`); err != nil || saved != id {
+		t.Fatalf("saved as %q (%v), the form showed %q", saved, err, id)
+	}
+	if list := owner.Get("/settings/social-providers"); !strings.Contains(list.Body, ">"+callback+"<") {
+		t.Errorf("the list does not show the URI the form showed, %s", callback)
+	}
+	edit := owner.Get("/settings/social-providers/" + id + "/edit")
+	if m := shownCallback.FindStringSubmatch(edit.Body); m == nil || m[1] != callback {
+		t.Errorf("the edit form shows %v, the add form showed %q", m, callback)
+	}
+	if hiddenID.MatchString(edit.Body) {
+		t.Error("the edit form sends an id: only the add form may")
+	}
+
+	// The same form sent twice (a double click) adds one provider.
+	res = owner.PostForm("/settings/social-providers", form(id, "https://id.acme.test"))
+	if res.Status != http.StatusSeeOther || res.Location != "/settings/social-providers" || providers() != 1 {
+		t.Fatalf("sent twice: %d %q, %d providers\n%.800s", res.Status, res.Location, providers(), res.Body)
+	}
+	if list := owner.Get("/settings/social-providers"); !strings.Contains(list.Body, "This provider was added already.") {
+		t.Error("the list does not say the provider was added already")
+	}
+
+	// An id Roster did not make is refused beside the URI; the form comes
+	// back with a fresh one.
+	for _, bad := range []string{"conn_AAAAAAAAAAAAAAAAAAAAAAAAAA", "org_aaaaaaaaaaaaaaaaaaaaaaaaaa", "conn_short", "conn_aaaaaaaaaaaaaaaaaaaaaaaaa1",
+		"../../../admin", "conn_aaaaaaaaaaaaaaaaaaaaaaaaaa/x"} {
+		res = owner.PostForm("/settings/social-providers", form(bad, "https://id.acme.test"))
+		wantStatus(t, "id "+bad, res, http.StatusUnprocessableEntity)
+		if !strings.Contains(res.Body, `data-testid="error-id"`) {
+			t.Errorf("id %q: no error beside the redirect URI", bad)
+		}
+		if fresh, freshID := shown("id "+bad, res); !ids.Valid(freshID, ids.Connection) || fresh != srv.URL+"/signin/social/"+freshID+"/callback" {
+			t.Errorf("id %q: the form came back with %q (%s)", bad, fresh, freshID)
+		}
+	}
+	if n := providers(); n != 1 {
+		t.Errorf("%d providers after refused ids", n)
 	}
 }
 

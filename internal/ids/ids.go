@@ -39,6 +39,22 @@ func New(prefix string) string {
 	return prefix + "_" + encoding.EncodeToString(b[:])
 }
 
+// Valid reports whether id is exactly what New(prefix) makes: the prefix
+// and 26 characters of the lowercase base32 alphabet. An id that arrives
+// from outside (a form's hidden field) is checked with it before use.
+func Valid(id, prefix string) bool {
+	rest, ok := strings.CutPrefix(id, prefix+"_")
+	if !ok || len(rest) != 26 {
+		return false
+	}
+	for _, r := range rest {
+		if !(r >= 'a' && r <= 'z' || r >= '2' && r <= '7') {
+			return false
+		}
+	}
+	return true
+}
+
 // HasPrefix reports whether id looks like an id of the given kind.
 func HasPrefix(id, prefix string) bool {
 	rest, ok := strings.CutPrefix(id, prefix+"_")

@@ -83,6 +83,10 @@ type Provider struct {
 
 // ProviderInput is what the console sets on a provider.
 type ProviderInput struct {
+	// ID, on create only, is the id NewProviderID made for the form that
+	// showed the provider's redirect URI before it was saved; empty makes
+	// a new one. Any other value is refused.
+	ID           string
 	Kind         string
 	DisplayName  string
 	Issuer       string
@@ -123,6 +127,12 @@ func New(st *store.Store, clk clock.Clock, secretKey []byte, baseURL string) *Se
 		discovery: map[string]*oidc.Provider{},
 	}
 }
+
+// NewProviderID makes the id of a provider about to be added. The redirect
+// URI holds the id, and the owner must register that URI at the provider
+// before the provider can be saved here (the client secret comes from
+// there), so the add form shows the URI of this id and Create keeps it.
+func (s *Service) NewProviderID() string { return ids.New(ids.Connection) }
 
 // CallbackURL is where the provider sends people back: the redirect URI to
 // register with the provider.
@@ -175,13 +185,17 @@ func (s *Service) Get(ctx context.Context, id string) (Provider, error) {
 	return providerOf(r), nil
 }
 
-// Create adds a provider.
+// Create adds a provider. Its id is in.ID when given (see NewProviderID);
+// an id a provider has already is a conflict: the same form sent twice.
 func (s *Service) Create(ctx context.Context, in ProviderInput) (Provider, error) {
 	in, err := checkInput(in, true)
 	if err != nil {
 		return Provider{}, err
 	}
-	id := ids.New(ids.Connection)
+	id := in.ID
+	if id == "" {
+		id = s.NewProviderID()
+	}
 	trust := TrustsEmailByDefault(in.Kind)
 	if in.TrustEmailVerified != nil {
 		trust = *in.TrustEmailVerified
@@ -286,6 +300,9 @@ func checkInput(in ProviderInput, creating bool) (ProviderInput, error) {
 	in.Issuer = strings.TrimSpace(in.Issuer)
 	in.ClientID = strings.TrimSpace(in.ClientID)
 	in.ClientSecret = strings.TrimSpace(in.ClientSecret)
+	if creating && in.ID != "" && !ids.Valid(in.ID, ids.Connection) {
+		v.Add("id", "is not a provider id Roster made: open the form again")
+	}
 	switch in.Kind {
 	case KindGoogle, KindMicrosoft, KindOIDC:
 	case KindGitHub:

@@ -22,6 +22,7 @@ var constraintMessages = map[string]apperr.FieldViolation{
 	"permissions_name_key":                    apperr.Field("name", "is already used by another permission"),
 	"organization_domains_domain":             apperr.Field("domain", "is already claimed by an organization"),
 	"memberships_user_id_organization_id_key": apperr.Field("user_id", "is already a member of this organization"),
+	"social_providers_pkey":                   apperr.Field("id", "is already used by another social provider"),
 }
 
 // mapError turns PostgreSQL's constraint errors into typed errors. Services

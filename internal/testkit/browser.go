@@ -31,6 +31,9 @@ type Browser struct {
 const (
 	DesktopWidth, DesktopHeight = 1280, 900
 	MobileWidth, MobileHeight   = 360, 780
+	// PhoneWidth is a common larger phone (390 CSS px wide), the width the
+	// layout test holds every page to.
+	PhoneWidth, PhoneHeight = 390, 844
 )
 
 // runTimeout bounds one Run; a step that waits for an element that never
@@ -147,6 +150,12 @@ func Result[T any](b *Browser, action chromedp.Action[T]) T {
 func (b *Browser) Mobile() {
 	b.t.Helper()
 	b.Run(chromedp.EmulateViewport(MobileWidth, MobileHeight, chromedp.EmulateMobile))
+}
+
+// Phone makes the viewport a 390 px wide phone screen.
+func (b *Browser) Phone() {
+	b.t.Helper()
+	b.Run(chromedp.EmulateViewport(PhoneWidth, PhoneHeight, chromedp.EmulateMobile))
 }
 
 // Desktop restores the 1280×900 desktop viewport.

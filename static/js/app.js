@@ -78,3 +78,35 @@
     trust.checked = !!option && option.getAttribute("data-trust-default") === "true";
   });
 })();
+
+// Tables: on a phone each row is shown as a small card, one line per cell
+// (app.css). Each cell gets its column's name as data-label, which the
+// stylesheet shows before the value. A column whose header is only for
+// screen readers (the row's buttons) and a cell spanning columns get none.
+(function () {
+  "use strict";
+  var tables = document.querySelectorAll("table.table");
+  for (var t = 0; t < tables.length; t++) {
+    var headers = tables[t].querySelectorAll("thead th");
+    var labels = [];
+    for (var h = 0; h < headers.length; h++) {
+      var th = headers[h];
+      var visible = th.cloneNode(true);
+      var hidden = visible.querySelectorAll(".visually-hidden");
+      for (var i = 0; i < hidden.length; i++) hidden[i].remove();
+      var label = visible.textContent.replace(/\s+/g, " ").trim();
+      for (var span = th.colSpan || 1; span > 0; span--) labels.push(label);
+    }
+    var rows = tables[t].querySelectorAll("tbody tr");
+    for (var r = 0; r < rows.length; r++) {
+      var column = 0;
+      for (var c = 0; c < rows[r].cells.length; c++) {
+        var cell = rows[r].cells[c];
+        if (cell.tagName === "TD" && !cell.hasAttribute("data-label")) {
+          cell.setAttribute("data-label", cell.colSpan > 1 ? "" : labels[column] || "");
+        }
+        column += cell.colSpan || 1;
+      }
+    }
+  }
+})();

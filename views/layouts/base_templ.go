@@ -247,7 +247,7 @@ func adminMenu(p views.Page) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<div class=\"stack\" data-testid=\"admin-menu\"><div><span class=\"visually-hidden\">Signed in as </span> <span class=\"strong\" data-testid=\"admin-email\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<div class=\"stack admin-menu\" data-testid=\"admin-menu\"><div class=\"admin-menu__who\"><span class=\"visually-hidden\">Signed in as </span> <span class=\"strong\" data-testid=\"admin-email\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -260,7 +260,7 @@ func adminMenu(p views.Page) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "</span></div><div class=\"cluster\"><span class=\"badge badge--neutral\" data-testid=\"admin-role\" data-role=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "</span></div><div class=\"cluster admin-menu__links\"><span class=\"badge badge--neutral\" data-testid=\"admin-role\" data-role=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -302,7 +302,7 @@ func adminMenu(p views.Page) templ.Component {
 				}
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "</div><form method=\"post\" action=\"/logout\" data-testid=\"sign-out-form\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "</div><form class=\"admin-menu__sign-out\" method=\"post\" action=\"/logout\" data-testid=\"sign-out-form\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -67,6 +67,9 @@ type ProvidersData struct {
 // ProviderForm is the provider form as saved or as typed. The secret is
 // never put back into the page.
 type ProviderForm struct {
+	// ID, on the add form, is the id the provider will have: its redirect
+	// URI holds it, and the form sends it back in a hidden field.
+	ID          string
 	Kind        string
 	DisplayName string
 	Issuer      string
@@ -92,6 +95,10 @@ type ProviderFormData struct {
 	Form     ProviderForm
 	Kinds    []KindOption
 	Errors   map[string]string
+	// CallbackURL is the redirect URI to register at the provider, shown
+	// on the add form too: the provider wants it before it gives out the
+	// client id and secret.
+	CallbackURL string
 	// SecretTyped: a secret was typed in a form that came back with
 	// mistakes; it is not shown again, so it must be typed again.
 	SecretTyped bool
