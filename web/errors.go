@@ -169,7 +169,7 @@ type signIns struct {
 
 // newErrorHandler is Echo's one HTTPErrorHandler: every error of every
 // request ends here and becomes the error page or the API's JSON error.
-func newErrorHandler(log *slog.Logger, secrets *tokenPaths, who signIns) echo.HTTPErrorHandler {
+func newErrorHandler(log *slog.Logger, who signIns) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		f, known := classify(err)
 		req := c.Request()
@@ -177,7 +177,7 @@ func newErrorHandler(log *slog.Logger, secrets *tokenPaths, who signIns) echo.HT
 			log.ErrorContext(req.Context(), "request failed",
 				slog.String("request_id", requestID(c)),
 				slog.String("method", req.Method),
-				slog.String("path", secrets.redact(req.URL.Path)),
+				slog.String("path", logPath(c)),
 				slog.Int("status", f.status),
 				slog.String("error", err.Error()),
 			)

@@ -88,10 +88,10 @@ func (t *tokenPaths) redact(path string) string {
 }
 
 // carriesSecret says whether the request's URL holds a credential, in its
-// path or its query.
-func (t *tokenPaths) carriesSecret(c echo.Context) bool {
+// path (logRequests has redacted it already) or its query.
+func carriesSecret(c echo.Context) bool {
 	req := c.Request()
-	if t.redact(req.URL.Path) != req.URL.Path {
+	if logPath(c) != req.URL.Path {
 		return true
 	}
 	q := req.URL.Query()
@@ -106,13 +106,11 @@ func (t *tokenPaths) carriesSecret(c echo.Context) bool {
 // hideTokenURLs sets Referrer-Policy: no-referrer on every answer to a URL
 // that carries a credential, so the link does not travel to the next site
 // (or the next Roster page) in a Referer header.
-func hideTokenURLs(t *tokenPaths) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			if t.carriesSecret(c) {
-				c.Response().Header().Set("Referrer-Policy", "no-referrer")
-			}
-			return next(c)
+func hideTokenURLs(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if carriesSecret(c) {
+			c.Response().Header().Set("Referrer-Policy", "no-referrer")
 		}
+		return next(c)
 	}
 }

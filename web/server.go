@@ -72,10 +72,10 @@ func New(d Deps) *echo.Echo {
 		}),
 		logRequests(d.Log, secrets),
 		secureHeaders(https),
-		hideTokenURLs(secrets),
+		hideTokenURLs,
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}),
 		respondToErrors,
-		recoverPanics(d.Log, secrets),
+		recoverPanics(d.Log),
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
 			Limit: maxBodySize,
 			// The bulk import takes whole files and sets its own, larger limit.
@@ -85,7 +85,7 @@ func New(d Deps) *echo.Echo {
 		refuseManyEmails,
 	)
 
-	e.HTTPErrorHandler = newErrorHandler(d.Log, secrets, routes(e, d))
+	e.HTTPErrorHandler = newErrorHandler(d.Log, routes(e, d))
 	return e
 }
 
@@ -128,7 +128,9 @@ func dropBadRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 
 // logRequests writes one structured line per request. It logs the path
 // without the query string, which may carry tokens or codes, and with secret
-// path segments (an invitation token) blanked out, for every method.
+// path segments (an invitation token) blanked out, for every method. It
+// redacts the path once, first, for every later log line (logPath) and for
+// hideTokenURLs.
 func logRequests(log *slog.Logger, secrets *tokenPaths) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -205,7 +207,7 @@ var errPanicked = fmt.Errorf("handler panicked")
 
 // recoverPanics turns a panic into a 500 answer and one log line with the
 // stack. The stack goes to the log only, never to the client.
-func recoverPanics(log *slog.Logger, secrets *tokenPaths) echo.MiddlewareFunc {
+func recoverPanics(log *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) (err error) {
 			defer func() {
@@ -219,7 +221,7 @@ func recoverPanics(log *slog.Logger, secrets *tokenPaths) echo.MiddlewareFunc {
 				log.ErrorContext(c.Request().Context(), "panic",
 					slog.String("request_id", requestID(c)),
 					slog.String("method", c.Request().Method),
-					slog.String("path", secrets.redact(c.Request().URL.Path)),
+					slog.String("path", logPath(c)),
 					slog.String("panic", fmt.Sprint(r)),
 					slog.String("stack", string(debug.Stack())),
 				)
